@@ -1,0 +1,12 @@
+"""`lambdascope fetch`: not built yet."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def run(args: argparse.Namespace) -> int:
+    """Say honestly that this command does not exist yet."""
+    print("lambdascope fetch: not implemented yet in this version", file=sys.stderr)
+    return 3

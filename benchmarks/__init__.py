@@ -1,0 +1,1 @@
+"""Benchmarks against the anchors; `make bench` runs them and writes benchmarks/results/*.json."""
