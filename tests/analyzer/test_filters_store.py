@@ -1,0 +1,81 @@
+"""Filters turn into SQL over invocations; open_db creates the schema idempotently."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from analyzer.filters import Filters
+from analyzer.store import open_db
+
+TABLES = {"files", "invocations", "events", "environments", "rejects", "init_failures"}
+
+
+def _con_with_rows():  # type: ignore[no-untyped-def]
+    con = open_db()
+    con.executemany(
+        "INSERT INTO invocations (function, request_id, start_ts, outcome, cold_start, version) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            ("a", "r1", datetime(2026, 1, 1, 10), "success", True, "$LATEST"),
+            ("a", "r2", datetime(2026, 1, 1, 11), "error", False, "3"),
+            ("b", "r3", datetime(2026, 1, 1, 12), "timeout", None, "$LATEST"),
+        ],
+    )
+    return con
+
+
+def _ids(f: Filters) -> list[str]:
+    con = _con_with_rows()
+    sql, params = f.where()
+    rows = con.execute(f"SELECT request_id FROM invocations WHERE {sql} ORDER BY 1", params)
+    return [r[0] for r in rows.fetchall()]
+
+
+def test_open_db_creates_every_table_twice_without_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Opening the same database file twice keeps working: the schema is idempotent."""
+    open_db(tmp_path / "x.duckdb").close()
+    con = open_db(tmp_path / "x.duckdb")
+    names = {
+        r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
+    assert names >= TABLES
+
+
+def test_empty_filters_select_everything() -> None:
+    """No field set means the expression is TRUE."""
+    assert Filters().where() == ("TRUE", [])
+    assert _ids(Filters()) == ["r1", "r2", "r3"]
+
+
+def test_function_and_outcome_filters() -> None:
+    """function and outcome restrict by equality."""
+    assert _ids(Filters(function="a")) == ["r1", "r2"]
+    assert _ids(Filters(outcome="timeout")) == ["r3"]
+
+
+def test_time_range_is_half_open_and_timezone_aware() -> None:
+    """since is inclusive, until exclusive; aware times are compared in UTC."""
+    f = Filters(
+        since=datetime(2026, 1, 1, 11, tzinfo=UTC), until=datetime(2026, 1, 1, 12, tzinfo=UTC)
+    )
+    assert _ids(f) == ["r2"]
+
+
+def test_cold_filter_treats_unknown_as_warm() -> None:
+    """cold=False keeps warm and unknown cold flags, cold=True only cold ones."""
+    assert _ids(Filters(cold=True)) == ["r1"]
+    assert _ids(Filters(cold=False)) == ["r2", "r3"]
+
+
+def test_version_and_prefix() -> None:
+    """The prefix qualifies column names for joins."""
+    sql, params = Filters(version="3").where(prefix="i.")
+    assert sql == "i.version = ?" and params == ["3"]
+
+
+def test_bad_outcome_is_rejected() -> None:
+    """An unknown outcome is a ValueError naming the allowed values."""
+    with pytest.raises(ValueError, match="success, error, timeout"):
+        Filters(outcome="boom")
