@@ -1,0 +1,171 @@
+"""The summary behind `lambdascope report`: per function and in total, as the JSON contract.
+
+Shape (design.md §3, `schema` 1): `ingest` from the `files` table, then `totals` and
+`functions` (sorted by name, an unknown function last as `null`) with the same keys.
+
+Rounding: milliseconds to `MS_DECIMALS` (3) places, ratios to `RATIO_DECIMALS` (6) places,
+memory in whole MB. Percentiles are DuckDB `quantile_cont` (linear interpolation) over every
+invocation with a known duration, timed-out ones included.
+
+`null` means unknowable, never zero: ratios and statistics of zero invocations, durations
+when no REPORT said one, `errors`/`timeouts` when no invocation has a known outcome,
+`cold_starts` when no invocation says whether it was cold.
+
+After the contract keys each entry has `init_failures`: init-phase failures without a request
+id (table `init_failures`), which are not invocations. A function that only failed to
+initialise is listed with zero invocations, unless an outcome or cold filter is set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from analyzer.filters import Filters
+
+SCHEMA_VERSION = 1
+"""Value of the `schema` key; bumped only on an incompatible change of the JSON shape."""
+
+MS_DECIMALS = 3
+"""Decimal places kept for millisecond values."""
+
+RATIO_DECIMALS = 6
+"""Decimal places kept for `error_rate` and `cold_start_ratio`."""
+
+COUNT_KEYS = ("invocations", "errors", "timeouts", "cold_starts")
+"""The counting keys of a totals/function entry, in contract order."""
+
+DURATION_STATS = ("p50", "p90", "p99", "max", "mean")
+"""Keys of the `duration_ms` object."""
+
+INIT_STATS = ("p50", "p99", "max")
+"""Keys of the `init_ms` object."""
+
+_AGGREGATES = """
+    count(*) AS invocations,
+    count(*) FILTER (WHERE outcome = 'error') AS errors,
+    count(*) FILTER (WHERE outcome = 'timeout') AS timeouts,
+    count(outcome) AS known_outcomes,
+    count(*) FILTER (WHERE cold_start) AS cold_starts,
+    count(cold_start) AS known_cold,
+    quantile_cont(duration_ms, [0.5, 0.9, 0.99]) AS duration_q,
+    max(duration_ms) AS duration_max,
+    avg(duration_ms) AS duration_mean,
+    quantile_cont(init_ms, [0.5, 0.99]) AS init_q,
+    max(init_ms) AS init_max,
+    max(memory_mb) AS memory_size_mb,
+    max(max_memory_mb) AS max_memory_used_mb
+"""
+
+
+def _ms(value: float | None) -> float | None:
+    """A millisecond value rounded for output; None stays None."""
+    return None if value is None else round(float(value), MS_DECIMALS)
+
+
+def _ratio(part: int | None, whole: int) -> float | None:
+    """`part / whole` rounded, None when either is unknown or `whole` is zero."""
+    if part is None or whole == 0:
+        return None
+    return round(part / whole, RATIO_DECIMALS)
+
+
+def _entry(row: tuple[Any, ...], init_failures: int) -> dict[str, Any]:
+    """One totals/function object from an aggregate row (columns as in `_AGGREGATES`)."""
+    (
+        n,
+        errors,
+        timeouts,
+        known_outcomes,
+        cold,
+        known_cold,
+        dq,
+        dmax,
+        dmean,
+        iq,
+        imax,
+        mem,
+        used,
+    ) = row
+    if n and not known_outcomes:
+        errors = timeouts = None
+    if n and not known_cold:
+        cold = None
+    dq = dq or [None, None, None]
+    iq = iq or [None, None]
+    return {
+        "invocations": n,
+        "errors": errors,
+        "timeouts": timeouts,
+        "cold_starts": cold,
+        "error_rate": _ratio(errors, n),
+        "cold_start_ratio": _ratio(cold, n),
+        "duration_ms": {
+            "p50": _ms(dq[0]),
+            "p90": _ms(dq[1]),
+            "p99": _ms(dq[2]),
+            "max": _ms(dmax),
+            "mean": _ms(dmean),
+        },
+        "init_ms": {"p50": _ms(iq[0]), "p99": _ms(iq[1]), "max": _ms(imax)},
+        "memory_size_mb": None if mem is None else int(mem),
+        "max_memory_used_mb": None if used is None else int(used),
+        "init_failures": init_failures,
+    }
+
+
+_EMPTY_ROW: tuple[Any, ...] = (0, 0, 0, 0, 0, 0, None, None, None, None, None, None, None)
+"""The aggregate row of a function that has no (matching) invocations."""
+
+
+def ingest(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """What was read: files, lines, events and rejected lines over the `files` table."""
+    row = con.execute(
+        "SELECT count(*), coalesce(sum(lines), 0), coalesce(sum(events), 0), "
+        "coalesce(sum(rejected), 0) FROM files"
+    ).fetchone()
+    assert row is not None  # an aggregate without GROUP BY always returns one row
+    return {
+        "files": int(row[0]),
+        "lines": int(row[1]),
+        "events": int(row[2]),
+        "rejected": int(row[3]),
+    }
+
+
+def _init_failures(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str | None, int]:
+    """Init failures per function under the function and time filters; {} when excluded."""
+    if filters.outcome is not None or filters.cold is not None:
+        return {}
+    only = Filters(function=filters.function, since=filters.since, until=filters.until)
+    where, params = only.where(ts_column="ts")
+    rows = con.execute(
+        f"SELECT function, count(*) FROM init_failures WHERE {where} GROUP BY function", params
+    ).fetchall()
+    return {fn: int(count) for fn, count in rows}
+
+
+def summary(con: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> dict[str, Any]:
+    """The `report --format json` document for the invocations `filters` selects."""
+    filters = filters or Filters()
+    where, params = filters.where()
+    rows = con.execute(
+        f"SELECT grouping(function) AS is_total, function, {_AGGREGATES} "
+        f"FROM invocations WHERE {where} "
+        "GROUP BY GROUPING SETS ((function), ()) ORDER BY is_total, function NULLS LAST",
+        params,
+    ).fetchall()
+    failures = _init_failures(con, filters)
+    per_function = {row[1]: row[2:] for row in rows if not row[0]}
+    total_row = next((row[2:] for row in rows if row[0]), _EMPTY_ROW)
+    for fn in failures:
+        per_function.setdefault(fn, _EMPTY_ROW)
+    names = sorted(per_function, key=lambda fn: (fn is None, fn or ""))
+    functions = [{"function": fn, **_entry(per_function[fn], failures.get(fn, 0))} for fn in names]
+    return {
+        "schema": SCHEMA_VERSION,
+        "ingest": ingest(con),
+        "totals": _entry(total_row, sum(failures.values())),
+        "functions": functions,
+    }
