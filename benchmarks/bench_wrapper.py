@@ -1,0 +1,240 @@
+"""Warm and cold cost of `@instrument` beside bare calls, Powertools and OTel contrib.
+
+One process, variants interleaved chunk by chunk, median of repetitions; stdout goes to
+/dev/null through the same per-write flushing wrapper the Lambda runtime client puts on
+stdout. Cold cost is measured in fresh processes (benchmarks/wrapper_cold.py). Results
+go to benchmarks/results/wrapper.json. `LAMBDASCOPE_BENCH_QUICK=1` makes a short run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from benchmarks import wrapper_variants as wv
+from benchmarks.wrapper_cold import measure_cold
+from benchmarks.wrapper_sink import Sink
+
+RESULTS = Path(__file__).resolve().parent / "results" / "wrapper.json"
+
+QUICK = os.environ.get("LAMBDASCOPE_BENCH_QUICK", "") not in ("", "0")
+REPS = 3 if QUICK else 7
+ROUNDS = 10 if QUICK else 20
+"""Chunks per variant per repetition, run round-robin across variants."""
+FAST_CHUNK = 200 if QUICK else 1000
+SLOW_CHUNK = 10 if QUICK else 50
+"""Calls per chunk: variants that export every call get fewer calls (they take ~1 ms)."""
+COLD_RUNS = 3 if QUICK else 7
+
+WARM: dict[str, tuple[Callable[[], wv.Handler], bool]] = {
+    "bare": (wv.bare, False),
+    "lambdascope_log_only": (lambda: wv.lambdascope(otel=False), False),
+    "lambdascope_span_metrics_flush_off": (lambda: wv.lambdascope(flush="off"), False),
+    "lambdascope_span_metrics_flush_interval": (lambda: wv.lambdascope(flush="interval"), False),
+    "lambdascope_flush_end_loopback": (lambda: wv.lambdascope(flush="end"), True),
+    "powertools_logger_metrics": (wv.powertools, False),
+    "otel_contrib_noop_exporter": (lambda: wv.otel_contrib("noop"), False),
+    "otel_contrib_otlp_loopback": (lambda: wv.otel_contrib("otlp"), True),
+}
+"""Variant -> (builder, exports on every call)."""
+
+
+@contextlib.contextmanager
+def stdout_to_devnull() -> Iterator[None]:
+    """Point fd 1 at /dev/null and flush every write, as awslambdaric's stdout does."""
+    from awslambdaric.bootstrap import Unbuffered
+
+    sys.stdout.flush()
+    saved_fd, saved_stdout = os.dup(1), sys.stdout
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    sys.stdout = Unbuffered(saved_stdout)
+    try:
+        yield
+    finally:
+        saved_stdout.flush()
+        sys.stdout = saved_stdout
+        os.dup2(saved_fd, 1)
+        os.close(saved_fd)
+
+
+def build_variants() -> tuple[dict[str, wv.Handler], dict[str, str]]:
+    """Every buildable variant, warmed up past its cold call; failures by name."""
+    built: dict[str, wv.Handler] = {}
+    failed: dict[str, str] = {}
+    ctx = wv.make_context()
+    for name, (builder, _) in WARM.items():
+        try:
+            handler = builder()
+            for _ in range(50):
+                handler(wv.EVENT, ctx)
+            built[name] = handler
+        except Exception as exc:  # a missing or broken variant must not sink the others
+            failed[name] = f"{type(exc).__name__}: {exc}"
+    return built, failed
+
+
+def time_chunk(handler: wv.Handler, ctx: Any, calls: int) -> float:
+    """Seconds for `calls` calls of `handler`."""
+    event = wv.EVENT
+    t0 = time.perf_counter()
+    for _ in range(calls):
+        handler(event, ctx)
+    return time.perf_counter() - t0
+
+
+def measure_warm(handlers: dict[str, wv.Handler]) -> dict[str, dict[str, Any]]:
+    """µs per call per variant: median over repetitions of interleaved chunks."""
+    names = list(handlers)
+    per_rep: dict[str, list[float]] = {name: [] for name in names}
+    calls: dict[str, int] = {}
+    ctx = wv.make_context()
+    for rep in range(REPS):
+        spent = dict.fromkeys(names, 0.0)
+        gc.collect()
+        for rnd in range(ROUNDS):
+            shift = (rep * ROUNDS + rnd) % len(names)
+            for name in names[shift:] + names[:shift]:
+                spent[name] += time_chunk(handlers[name], ctx, _chunk(name))
+        for name in names:
+            calls[name] = _chunk(name) * ROUNDS
+            per_rep[name].append(spent[name] / calls[name] * 1e6)
+    return {
+        name: {
+            "us_per_call": round(statistics.median(values), 3),
+            "reps_us": [round(v, 3) for v in values],
+            "calls_per_rep": calls[name],
+        }
+        for name, values in per_rep.items()
+    }
+
+
+def _chunk(name: str) -> int:
+    return SLOW_CHUNK if WARM[name][1] else FAST_CHUNK
+
+
+def _ratio(num: float | None, den: float | None) -> float | None:
+    if num is None or den is None or den <= 0:
+        return None
+    return round(num / den, 3)
+
+
+def targets(warm: dict[str, dict[str, Any]], cold: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 4's targets as measured values, limits and pass/fail."""
+    ov = {name: w.get("overhead_us") for name, w in warm.items()}
+    cv = {name: c.get("overhead_ms") for name, c in cold.items()}
+    span_off = ov.get("lambdascope_span_metrics_flush_off")
+    span_int = ov.get("lambdascope_span_metrics_flush_interval")
+    span = max(span_off, span_int) if span_off is not None and span_int is not None else None
+    rows = [
+        ("log-only warm overhead µs", ov.get("lambdascope_log_only"), 10.0),
+        (
+            "span+metrics (worse of flush off/interval) / Powertools Logger+Metrics",
+            _ratio(span, ov.get("powertools_logger_metrics")),
+            0.6,
+        ),
+        (
+            "span+metrics (worse of flush off/interval) / OTel contrib no-op exporter",
+            _ratio(span, ov.get("otel_contrib_noop_exporter")),
+            0.8,
+        ),
+        (
+            "flush end to loopback / OTel contrib OTLP to loopback",
+            _ratio(ov.get("lambdascope_flush_end_loopback"), ov.get("otel_contrib_otlp_loopback")),
+            0.5,
+        ),
+        (
+            "cold, OTel on / OTel contrib",
+            _ratio(cv.get("lambdascope_otel_on"), cv.get("otel_contrib_otlp")),
+            0.7,
+        ),
+        (
+            "cold, OTel off / Powertools Logger+Metrics",
+            _ratio(cv.get("lambdascope_otel_off"), cv.get("powertools_logger_metrics")),
+            1.5,
+        ),
+    ]
+    return [
+        {
+            "target": label,
+            "value": value,
+            "limit": limit,
+            "pass": None if value is None else value <= limit,
+        }
+        for label, value, limit in rows
+    ]
+
+
+def run() -> dict[str, Any]:
+    """Measure everything and return the results document."""
+    with Sink() as sink:
+        wv.setup_environment(sink.endpoint)
+        with stdout_to_devnull():
+            handlers, failed = build_variants()
+            warm = measure_warm(handlers)
+        bare = warm.get("bare", {}).get("us_per_call")
+        for entry in warm.values():
+            entry["overhead_us"] = round(entry["us_per_call"] - bare, 3) if bare else None
+        cold = measure_cold(sink.endpoint, COLD_RUNS)
+    cold_bare = cold["bare"]["median_ms"]
+    for entry in cold.values():
+        median = entry["median_ms"]
+        entry["overhead_ms"] = None if median is None else round(median - cold_bare, 2)
+    return {
+        "benchmark": "wrapper",
+        "quick": QUICK,
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "method": {
+            "warm": (
+                f"one process; {REPS} repetitions, each {ROUNDS} round-robin rounds of one chunk "
+                f"per variant ({FAST_CHUNK} calls; {SLOW_CHUNK} for variants exporting every "
+                "call, so fewer calls for those); median of repetitions; µs per call; "
+                "overhead = variant - bare; stdout to /dev/null with a flush per write "
+                "(awslambdaric's stdout wrapper); OTLP/HTTP to a loopback sink process"
+            ),
+            "cold": (
+                f"fresh process per sample, median of {COLD_RUNS}; ms from before the library "
+                "import to after the first invocation; overhead = variant - bare; rich blocked"
+            ),
+            "otel_contrib": (
+                "AwsLambdaInstrumentor over SDK TracerProvider(BatchSpanProcessor) and "
+                "MeterProvider(PeriodicExportingMetricReader 60 s); it force-flushes both "
+                "after every call"
+            ),
+        },
+        "warm": warm,
+        "warm_failed": failed,
+        "cold": cold,
+        "targets": targets(warm, cold),
+    }
+
+
+def main() -> int:
+    """Run the benchmark, write benchmarks/results/wrapper.json, print a summary."""
+    results = run()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    for name, entry in results["warm"].items():
+        print(f"warm {name:45s} {entry['us_per_call']:10.2f} µs  overhead {entry['overhead_us']}")
+    for name, failure in results["warm_failed"].items():
+        print(f"warm {name:45s} FAILED {failure}")
+    for name, entry in results["cold"].items():
+        print(f"cold {name:45s} {entry['median_ms']} ms  overhead {entry['overhead_ms']}")
+    for row in results["targets"]:
+        print(f"target {row['target']}: {row['value']} (≤ {row['limit']}) pass={row['pass']}")
+    print(f"wrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
