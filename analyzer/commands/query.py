@@ -1,12 +1,57 @@
-"""`lambdascope query`: not built yet."""
+"""`lambdascope query SQL [PATH...]`: run SQL over the loaded tables, print the result.
+
+`--function`, `--since` and `--until` restrict what the SQL sees of `invocations` (a
+temporary table of the matching rows shadows it); the other tables are as loaded.
+An SQL error is reported in one line with exit 1, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
+
+import duckdb
+
+from analyzer.cli import EXIT_FAILURE, EXIT_OK
+from analyzer.commands.report import filters_from, open_and_load, say, write_out
+from analyzer.filters import Filters
+
+
+def _restrict(con: duckdb.DuckDBPyConnection, filters: Filters) -> None:
+    """Make `invocations` mean only the rows `filters` selects, for this connection only."""
+    if filters == Filters():
+        return
+    where, params = filters.where()
+    row = con.execute("SELECT current_database()").fetchone()
+    assert row is not None
+    catalog = str(row[0]).replace('"', '""')
+    con.execute(
+        f'CREATE TEMP TABLE invocations AS SELECT * FROM "{catalog}".main.invocations '
+        f"WHERE {where}",
+        params,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Say honestly that this command does not exist yet."""
-    print("lambdascope query: not implemented yet in this version", file=sys.stderr)
-    return 3
+    """Load the inputs, run `args.sql`, render the rows in `--format`."""
+    from analyzer.report import render_rows
+
+    filters = filters_from(args, "query")
+    if isinstance(filters, int):
+        return filters
+    con = open_and_load(args, "query")
+    if isinstance(con, int):
+        return con
+    try:
+        _restrict(con, filters)
+        cursor = con.execute(args.sql)
+        if cursor.description is None:
+            return EXIT_OK
+        columns = [str(d[0]) for d in cursor.description]
+        rows = cursor.fetchall()
+    except duckdb.Error as exc:
+        say("query", f"SQL error: {str(exc).strip() or type(exc).__name__}")
+        return EXIT_FAILURE
+    finally:
+        con.close()
+    write_out(render_rows(columns, rows, getattr(args, "format", "table")))
+    return EXIT_OK
