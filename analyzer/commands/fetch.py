@@ -1,12 +1,65 @@
-"""`lambdascope fetch`: not built yet."""
+"""`lambdascope fetch`: download Lambda logs from CloudWatch into files `analyze` reads."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from analyzer._timeparse import TimeArgError, parse_when
 
 
 def run(args: argparse.Namespace) -> int:
-    """Say honestly that this command does not exist yet."""
-    print("lambdascope fetch: not implemented yet in this version", file=sys.stderr)
-    return 3
+    """Fetch the log groups via FilterLogEvents or an S3 export; 0 on success."""
+    from analyzer.aws import AwsError  # boto3 lives behind this import
+    from analyzer.aws._client import AwsTarget, make_client
+    from analyzer.aws._paths import UnsafePathError
+    from analyzer.aws._progress import Progress
+
+    try:
+        now = datetime.now(UTC)
+        since = parse_when(args.since, now=now)
+        until = parse_when(args.until, now=now) if args.until else now
+    except TimeArgError as exc:
+        print(f"lambdascope fetch: {exc}", file=sys.stderr)
+        return 2
+    if since >= until:
+        print("lambdascope fetch: --since must be before --until", file=sys.stderr)
+        return 2
+    if args.via == "export" and not args.bucket:
+        print("lambdascope fetch: --via export needs --bucket BUCKET", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    target = AwsTarget(region=args.region, profile=args.profile, endpoint_url=args.endpoint_url)
+    progress = Progress()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        logs = make_client("logs", target)
+        if args.via == "export":
+            from analyzer.aws.export_task import fetch_export
+
+            s3 = make_client("s3", target)
+            exported = fetch_export(
+                logs, s3, args.log_groups, since, until, out,
+                bucket=args.bucket, prefix=args.prefix, progress=progress,
+            )  # fmt: skip
+            summary = f"{len(exported.files)} files downloaded, {exported.skipped} already there"
+        else:
+            from analyzer.aws.fetch import fetch_filter
+
+            result = fetch_filter(logs, args.log_groups, since, until, out, progress=progress)
+            summary = (
+                f"{result.events:,} events in {len(result.files)} files, "
+                f"{result.skipped} windows already complete"
+            )
+    except AwsError as exc:
+        progress.done()
+        print(f"lambdascope fetch: {exc.message}", file=sys.stderr)
+        return 1
+    except (OSError, UnsafePathError) as exc:
+        progress.done()
+        print(f"lambdascope fetch: cannot write under {out}: {exc}", file=sys.stderr)
+        return 1
+    print(f"lambdascope fetch: {summary} under {out}", file=sys.stderr)
+    return 0

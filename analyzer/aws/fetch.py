@@ -1,0 +1,172 @@
+"""`fetch --via filter`: FilterLogEvents into one JSON file per log group and hour.
+
+Each file has the `aws logs filter-log-events` shape plus the log group and the time range:
+`{"logGroupName": ..., "startTime": ms, "endTime": ms, "events": [{logStreamName, timestamp,
+message, ingestionTime, eventId}, ...]}`. Its name, `filter-<start>-<end>.json`, is the
+window's manifest: a file exists only once its window was fetched completely (written to a
+hidden `.part` file first, then renamed), so a re-run fetches only windows still missing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from analyzer.aws._client import aws_errors
+from analyzer.aws._paths import group_dir
+from analyzer.aws._progress import Progress
+
+WINDOW = timedelta(hours=1)
+"""Time covered by one output file (the unit of resuming)."""
+
+_NAME = re.compile(r"^filter-(\d{8}T\d{6}\d{3}Z)-(\d{8}T\d{6}\d{3}Z)\.json$")
+_STAMP = "%Y%m%dT%H%M%S"
+
+
+@dataclass
+class FetchResult:
+    """What a fetch did: files written, windows skipped as already complete, events."""
+
+    files: list[Path] = field(default_factory=list)
+    skipped: int = 0
+    events: int = 0
+
+
+def stamp(ms: int) -> str:
+    """Milliseconds since the epoch as a sortable file-name stamp, e.g. 20261125T200000000Z."""
+    dt = datetime.fromtimestamp(ms / 1000, UTC)
+    return dt.strftime(_STAMP) + f"{ms % 1000:03d}Z"
+
+
+def unstamp(text: str) -> int:
+    """Inverse of `stamp`."""
+    dt = datetime.strptime(text[:15], _STAMP).replace(tzinfo=UTC)
+    return int(dt.timestamp()) * 1000 + int(text[15:18])
+
+
+def to_ms(dt: datetime) -> int:
+    """An aware datetime as epoch milliseconds."""
+    return int(dt.timestamp() * 1000)
+
+
+def windows(since_ms: int, until_ms: int, width_ms: int) -> Iterator[tuple[int, int]]:
+    """[start, end) ranges on a grid of `width_ms`, clipped to [since, until)."""
+    cell = since_ms - since_ms % width_ms
+    while cell < until_ms:
+        yield max(cell, since_ms), min(cell + width_ms, until_ms)
+        cell += width_ms
+
+
+def existing_windows(folder: Path) -> dict[int, tuple[int, int, Path]]:
+    """Completed files in `folder` by their grid cell start: (start, end, path)."""
+    found: dict[int, tuple[int, int, Path]] = {}
+    if not folder.is_dir():
+        return found
+    width = to_ms_delta(WINDOW)
+    for path in folder.iterdir():
+        m = _NAME.match(path.name)
+        if m:
+            start, end = unstamp(m.group(1)), unstamp(m.group(2))
+            found[start - start % width] = (start, end, path)
+    return found
+
+
+def to_ms_delta(delta: timedelta) -> int:
+    """A timedelta in milliseconds."""
+    return int(delta.total_seconds() * 1000)
+
+
+def fetch_filter(
+    client: Any,
+    log_groups: Sequence[str],
+    since: datetime,
+    until: datetime,
+    out: Path,
+    *,
+    page_size: int | None = None,
+    progress: Progress | None = None,
+) -> FetchResult:
+    """Fetch every event of `log_groups` in [since, until) into `out`, skipping done windows."""
+    progress = progress or Progress(enabled=False)
+    result = FetchResult()
+    width = to_ms_delta(WINDOW)
+    for group in log_groups:
+        folder = group_dir(out, group)
+        done = existing_windows(folder)
+        for start, end in windows(to_ms(since), to_ms(until), width):
+            cell = start - start % width
+            old = done.get(cell)
+            if old and old[0] <= start and old[1] >= end:
+                result.skipped += 1
+                continue
+            path = folder / f"filter-{stamp(start)}-{stamp(end)}.json"
+            with aws_errors(f"log group {group}"):
+                n = _fetch_window(client, group, start, end, path, page_size, progress, result)
+            if old and old[2] != path:
+                old[2].unlink(missing_ok=True)  # superseded by the wider window just written
+            result.files.append(path)
+            result.events += n
+    progress.done()
+    return result
+
+
+def _fetch_window(
+    client: Any,
+    group: str,
+    start: int,
+    end: int,
+    path: Path,
+    page_size: int | None,
+    progress: Progress,
+    result: FetchResult,
+) -> int:
+    """Write one window's events to `path` atomically; return how many."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f".{path.name}.part")
+    count = 0
+    try:
+        with part.open("w", encoding="utf-8") as fh:
+            header = {"logGroupName": group, "startTime": start, "endTime": end}
+            fh.write(json.dumps(header, ensure_ascii=False)[:-1] + ', "events": [\n')
+            for event in _events(client, group, start, end, page_size):
+                _write_event(fh, event, first=count == 0)
+                count += 1
+                if count % 1000 == 0:
+                    progress.update(
+                        f"fetch {group} {stamp(start)[:13]}: {result.events + count:,} events"
+                    )
+            fh.write("\n]}\n")
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
+    return count
+
+
+def _write_event(fh: IO[str], event: dict[str, Any], *, first: bool) -> None:
+    keep = {
+        k: event[k]
+        for k in ("logStreamName", "timestamp", "message", "ingestionTime", "eventId")
+        if k in event
+    }
+    fh.write(("" if first else ",\n") + json.dumps(keep, ensure_ascii=False))
+
+
+def _events(
+    client: Any, group: str, start: int, end: int, page_size: int | None
+) -> Iterator[dict[str, Any]]:
+    """Every event of `group` with start <= timestamp < end, following nextToken to the end."""
+    params: dict[str, Any] = {"logGroupName": group, "startTime": start, "endTime": end - 1}
+    if page_size:
+        params["limit"] = page_size
+    while True:
+        page = client.filter_log_events(**params)
+        yield from page.get("events", [])
+        token = page.get("nextToken")
+        if not token:
+            return
+        params["nextToken"] = token

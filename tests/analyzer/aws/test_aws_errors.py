@@ -1,0 +1,107 @@
+"""AWS failures become one clear message and a non-zero exit, never a traceback or a secret."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from _support.moto_server import MotoServer
+
+from analyzer.aws._client import explain_client_error
+from analyzer.cli import main
+
+
+class _Throttler(BaseHTTPRequestHandler):
+    """Answers every CloudWatch Logs call with a ThrottlingException, as AWS does when busy."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
+        self.send_response(400)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def throttling_endpoint() -> Iterator[str]:
+    """An HTTP endpoint on 127.0.0.1 that throttles every request."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Throttler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _fetch(tmp_path: Path, endpoint: str, *extra: str) -> int:
+    return main(
+        ["fetch", "/aws/lambda/orders", "--since", "1h", "--out", str(tmp_path / "out"),
+         "--endpoint-url", endpoint, "--region", "us-east-1", *extra]
+    )  # fmt: skip
+
+
+def test_no_credentials_says_how_to_configure(moto, tmp_path, monkeypatch, capsys):
+    """Without credentials the command exits 1 and says how to provide them."""
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    assert _fetch(tmp_path, moto.endpoint) == 1
+    err = capsys.readouterr().err
+    assert "no AWS credentials" in err and "--profile" in err and "Traceback" not in err
+
+
+def test_unknown_profile_is_named_as_the_problem(moto: MotoServer, tmp_path, capsys):
+    """A --profile that does not exist exits 1 and points at the profile."""
+    assert _fetch(tmp_path, moto.endpoint, "--profile", "nope") == 1
+    assert "profile" in capsys.readouterr().err
+
+
+def test_throttling_exhausted_says_try_later(moto, throttling_endpoint, tmp_path, capsys):
+    """Throttling that outlasts the retries exits 1 with advice, not a traceback."""
+    assert _fetch(tmp_path, throttling_endpoint) == 1
+    err = capsys.readouterr().err
+    assert "throttling FilterLogEvents" in err and "Traceback" not in err
+    assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+
+
+def test_unreachable_endpoint_says_check_network(moto: MotoServer, tmp_path, capsys):
+    """A closed port exits 1 with a message about reaching the endpoint."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert _fetch(tmp_path, f"http://127.0.0.1:{port}") == 1
+    assert "cannot reach the AWS endpoint" in capsys.readouterr().err
+
+
+def test_access_denied_names_operation_and_remedy():
+    """An AccessDenied response is explained with the operation and what to do."""
+    response = {"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}
+    text = explain_client_error(response, "FilterLogEvents")
+    assert "access denied for FilterLogEvents" in text and "--profile" in text
+
+
+def test_credentials_never_printed(moto: MotoServer, tmp_path, monkeypatch, capsys):
+    """The secret key appears neither in output nor in any written file."""
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "S3CR3T-do-not-print")
+    _fetch(tmp_path, moto.endpoint)
+    captured = capsys.readouterr()
+    assert "S3CR3T" not in captured.out + captured.err
+    for path in tmp_path.rglob("*"):
+        assert path.is_dir() or b"S3CR3T" not in path.read_bytes()
+
+
+def test_export_without_bucket_is_a_usage_error(tmp_path, capsys):
+    """--via export without --bucket exits 2 and names the missing option."""
+    rc = main(["fetch", "g", "--since", "1h", "--out", str(tmp_path), "--via", "export"])
+    assert rc == 2 and "--bucket" in capsys.readouterr().err

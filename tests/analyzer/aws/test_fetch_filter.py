@@ -1,0 +1,102 @@
+"""`fetch --via filter` against moto's server over real HTTP with real boto3."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from _aws_logdata import put_invocations
+from _support.moto_server import MotoServer
+
+from analyzer.aws import AwsError
+from analyzer.aws._client import AwsTarget, make_client
+from analyzer.aws.fetch import fetch_filter
+from analyzer.cli import main
+
+
+def _dt(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def _read_events(out: Path) -> list[dict[str, object]]:
+    events: list[dict[str, object]] = []
+    for path in sorted(out.rglob("filter-*.json")):
+        events.extend(json.loads(path.read_text(encoding="utf-8"))["events"])
+    return events
+
+
+def _logs(moto: MotoServer) -> object:
+    return make_client("logs", AwsTarget(region="us-east-1", endpoint_url=moto.endpoint))
+
+
+def test_every_event_fetched_across_pages_streams_and_groups(moto: MotoServer, tmp_path: Path):
+    """Small pages over several streams and two groups still yield every event once."""
+    logs = moto.client("logs")
+    a = put_invocations(logs, "/aws/lambda/orders", streams=3, per_stream=20)
+    b = put_invocations(logs, "/aws/lambda/billing", streams=2, per_stream=5)
+    since, until = _dt(a.start_ms - 1000), _dt(max(a.end_ms, b.end_ms) + 1000)
+    result = fetch_filter(
+        _logs(moto), ["/aws/lambda/orders", "/aws/lambda/billing"], since, until, tmp_path,
+        page_size=7,
+    )  # fmt: skip
+    events = _read_events(tmp_path)
+    assert result.events == len(events) == a.events + b.events
+    assert len({(e["logStreamName"], e["eventId"]) for e in events}) == len(events)
+
+
+def test_file_records_log_group_and_lives_under_its_path(moto: MotoServer, tmp_path: Path):
+    """Each file names its log group inside and sits under out/<log group>/."""
+    got = put_invocations(moto.client("logs"), "/aws/lambda/orders", streams=1, per_stream=3)
+    fetch_filter(
+        _logs(moto), ["/aws/lambda/orders"], _dt(got.start_ms), _dt(got.end_ms + 1), tmp_path
+    )
+    (path,) = tmp_path.rglob("filter-*.json")
+    assert path.parent == tmp_path / "aws" / "lambda" / "orders"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["logGroupName"] == "/aws/lambda/orders"
+    assert {"logStreamName", "timestamp", "message", "eventId"} <= set(data["events"][0])
+
+
+def test_rerun_fetches_only_missing_windows(moto: MotoServer, tmp_path: Path):
+    """A second run skips completed windows and refetches only a deleted one."""
+    got = put_invocations(moto.client("logs"), "/aws/lambda/orders", streams=2, per_stream=40)
+    since, until = _dt(got.start_ms - 3_600_000), _dt(got.end_ms + 1)
+    first = fetch_filter(_logs(moto), ["/aws/lambda/orders"], since, until, tmp_path)
+    first.files[0].unlink()
+    second = fetch_filter(_logs(moto), ["/aws/lambda/orders"], since, until, tmp_path)
+    assert len(second.files) == 1
+    assert second.skipped == len(first.files) - 1
+    assert len(_read_events(tmp_path)) == got.events
+
+
+def test_missing_group_leaves_no_file_looking_complete(moto: MotoServer, tmp_path: Path):
+    """A failed window raises AwsError and leaves neither a file nor a .part behind."""
+    now = datetime.now(UTC)
+    with pytest.raises(AwsError, match="not found"):
+        fetch_filter(_logs(moto), ["/aws/lambda/nope"], now.replace(hour=0), now, tmp_path)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_cli_fetch_writes_files_and_exits_zero(moto: MotoServer, tmp_path: Path, capsys):
+    """`lambdascope fetch` via filter exits 0 and writes the group's events."""
+    got = put_invocations(moto.client("logs"), "/aws/lambda/orders", streams=2, per_stream=10)
+    rc = main(
+        ["fetch", "/aws/lambda/orders", "--since", "3h", "--out", str(tmp_path / "logs"),
+         "--endpoint-url", moto.endpoint, "--region", "us-east-1"]
+    )  # fmt: skip
+    assert rc == 0, capsys.readouterr().err
+    assert len(_read_events(tmp_path / "logs")) == got.events
+
+
+def test_cli_missing_group_is_one_clear_message(moto: MotoServer, tmp_path: Path, capsys):
+    """A missing log group exits 1 with a message saying what to check, no traceback."""
+    rc = main(
+        ["fetch", "/aws/lambda/ghost", "--since", "1h", "--out", str(tmp_path),
+         "--endpoint-url", moto.endpoint]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "/aws/lambda/ghost" in err and "describe-log-groups" in err
+    assert "Traceback" not in err
