@@ -1,0 +1,280 @@
+"""Metrics derived from loaded invocations, sent to an OTLP/HTTP collector with their own times.
+
+Per function and time bucket: `faas.invocations`, `faas.errors`, `faas.timeouts`,
+`faas.coldstarts` (delta sums) and the histograms `faas.invoke_duration`,
+`faas.init_duration` (seconds) and `faas.mem_usage` (bytes, per-invocation Max Memory Used;
+the histogram's `max` is the bucket's largest). Names come from `lambdascope._names`.
+
+Why protobuf by hand rather than the SDK's MeterProvider: an SDK reader stamps every point
+with the time it collects, so a bucket from last Tuesday would arrive as "now". We build the
+`ExportMetricsServiceRequest` with opentelemetry-proto (a dependency of the OTLP exporter the
+runtime already uses), set each point's start and time to its bucket's bounds (delta
+temporality: each point stands alone, so the sum over points equals the report's totals),
+and POST it to `<endpoint>/v1/metrics` as the OTLP/HTTP exporter would.
+"""
+
+from __future__ import annotations
+
+import gzip
+import time
+import urllib.error
+import urllib.request
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+)
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope, KeyValue
+from opentelemetry.proto.metrics.v1 import metrics_pb2 as pb
+from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+
+from analyzer.filters import Filters
+from lambdascope import __version__, _names
+
+DURATION_BOUNDS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900)
+"""Histogram bucket bounds (seconds) for invoke and init durations."""
+
+MEMORY_BOUNDS_BYTES = tuple(mb * 1024 * 1024 for mb in (64, 128, 256, 512, 1024, 2048, 4096))
+"""Histogram bucket bounds (bytes) for per-invocation max memory used (Lambda MB are MiB)."""
+
+MIB = 1024 * 1024
+RETRY_FIRST_S = 0.5
+"""First pause before re-sending after HTTP 429/502/503/504 (then doubled, three retries)."""
+BUCKETS_PER_REQUEST = 500
+"""Time buckets per HTTP request (a few hundred KB of protobuf at most)."""
+
+_DELTA = pb.AGGREGATION_TEMPORALITY_DELTA
+
+
+class ExportError(Exception):
+    """The collector could not be reached or refused the data: the message says what to do."""
+
+
+@dataclass
+class Bucket:
+    """Everything exported for one function in one time bucket."""
+
+    function: str
+    start_ms: int
+    invocations: int
+    errors: int
+    timeouts: int
+    cold_starts: int
+    durations_ms: list[float] = field(default_factory=list)
+    inits_ms: list[float] = field(default_factory=list)
+    memory_mb: list[float] = field(default_factory=list)
+
+
+@dataclass
+class ExportStats:
+    """What was sent: requests, points, functions, and invocations left out (no timestamp)."""
+
+    requests: int = 0
+    points: int = 0
+    functions: set[str] = field(default_factory=set)
+    untimed: int = 0
+
+
+_BUCKETS_SQL = """
+SELECT coalesce(function, 'unknown') AS fn,
+       (epoch_ms(coalesce(start_ts, end_ts)) // ?) * ? AS bucket,
+       count(*),
+       count(*) FILTER (WHERE outcome = 'error'),
+       count(*) FILTER (WHERE outcome = 'timeout'),
+       count(*) FILTER (WHERE cold_start),
+       list(duration_ms) FILTER (WHERE duration_ms IS NOT NULL),
+       list(init_ms) FILTER (WHERE init_ms IS NOT NULL),
+       list(max_memory_mb) FILTER (WHERE max_memory_mb IS NOT NULL)
+FROM invocations
+WHERE coalesce(start_ts, end_ts) IS NOT NULL AND ({where})
+GROUP BY 1, 2 ORDER BY 1, 2
+"""
+
+
+def buckets(con: duckdb.DuckDBPyConnection, filters: Filters, size_ms: int) -> Iterator[Bucket]:
+    """The loaded invocations grouped per function and `size_ms` bucket, in time order."""
+    where, params = filters.where()
+    cur = con.execute(_BUCKETS_SQL.format(where=where), [size_ms, size_ms, *params])
+    while rows := cur.fetchmany(1000):
+        for fn, start, n, err, tmo, cold, durs, inits, mems in rows:
+            yield Bucket(fn, int(start), n, err, tmo, cold, durs or [], inits or [], mems or [])
+
+
+def untimed(con: duckdb.DuckDBPyConnection, filters: Filters) -> int:
+    """Invocations that have no timestamp at all (cannot be placed in a bucket)."""
+    where, params = filters.where()
+    sql = f"SELECT count(*) FROM invocations WHERE start_ts IS NULL AND end_ts IS NULL AND {where}"
+    row = con.execute(sql, params).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _kv(key: str, value: str) -> KeyValue:
+    return KeyValue(key=key, value=AnyValue(string_value=value))
+
+
+def _counter(name: str, unit: str, desc: str, points: list[pb.NumberDataPoint]) -> pb.Metric:
+    return pb.Metric(
+        name=name,
+        unit=unit,
+        description=desc,
+        sum=pb.Sum(data_points=points, aggregation_temporality=_DELTA, is_monotonic=True),
+    )
+
+
+def _hist_point(
+    values: Sequence[float], bounds: Sequence[float], start_ns: int, end_ns: int
+) -> pb.HistogramDataPoint:
+    counts = [0] * (len(bounds) + 1)
+    for v in values:
+        counts[bisect_left(bounds, v)] += 1  # OTLP buckets are (prev, bound]
+    return pb.HistogramDataPoint(
+        start_time_unix_nano=start_ns,
+        time_unix_nano=end_ns,
+        count=len(values),
+        sum=float(sum(values)),
+        bucket_counts=counts,
+        explicit_bounds=list(bounds),
+        min=float(min(values)),
+        max=float(max(values)),
+    )
+
+
+def _metrics(group: Sequence[Bucket], size_ms: int) -> list[pb.Metric]:
+    """The seven metrics of one function over some of its buckets."""
+    counts: dict[str, list[pb.NumberDataPoint]] = {k: [] for k in ("inv", "err", "tmo", "cold")}
+    hists: dict[str, list[pb.HistogramDataPoint]] = {k: [] for k in ("dur", "init", "mem")}
+    for b in group:
+        start_ns, end_ns = b.start_ms * 1_000_000, (b.start_ms + size_ms) * 1_000_000
+        for key, value in (
+            ("inv", b.invocations), ("err", b.errors), ("tmo", b.timeouts), ("cold", b.cold_starts)
+        ):  # fmt: skip
+            counts[key].append(
+                pb.NumberDataPoint(
+                    start_time_unix_nano=start_ns, time_unix_nano=end_ns, as_int=value
+                )
+            )
+        for key, values, bounds in (
+            ("dur", [d / 1000 for d in b.durations_ms], DURATION_BOUNDS_S),
+            ("init", [d / 1000 for d in b.inits_ms], DURATION_BOUNDS_S),
+            ("mem", [m * MIB for m in b.memory_mb], MEMORY_BOUNDS_BYTES),
+        ):
+            if values:
+                hists[key].append(_hist_point(values, bounds, start_ns, end_ns))
+    n = _names
+    out = [
+        _counter(n.METRIC_INVOCATIONS, "{invocation}", "Invocations", counts["inv"]),
+        _counter(n.METRIC_ERRORS, "{error}", "Invocations that failed", counts["err"]),
+        _counter(n.METRIC_TIMEOUTS, "{timeout}", "Invocations that timed out", counts["tmo"]),
+        _counter(n.METRIC_COLDSTARTS, "{coldstart}", "Cold starts", counts["cold"]),
+    ]
+    for name, unit, desc, key in (
+        (n.METRIC_INVOKE_DURATION, "s", "Handler duration per invocation", "dur"),
+        (n.METRIC_INIT_DURATION, "s", "Init duration of cold starts", "init"),
+        (n.METRIC_MEM_USAGE, "By", "Max memory used per invocation", "mem"),
+    ):
+        if hists[key]:
+            out.append(
+                pb.Metric(
+                    name=name,
+                    unit=unit,
+                    description=desc,
+                    histogram=pb.Histogram(data_points=hists[key], aggregation_temporality=_DELTA),
+                )
+            )
+    return out
+
+
+def build_request(
+    function: str, group: Sequence[Bucket], size_ms: int
+) -> ExportMetricsServiceRequest:
+    """One OTLP request for one function's buckets, its resource naming the function."""
+    resource = Resource(
+        attributes=[
+            _kv("service.name", function),
+            _kv("faas.name", function),
+            _kv("cloud.provider", "aws"),
+            _kv("cloud.platform", "aws_lambda"),
+        ]
+    )
+    scope = InstrumentationScope(name="lambdascope.export", version=__version__)
+    return ExportMetricsServiceRequest(
+        resource_metrics=[
+            pb.ResourceMetrics(
+                resource=resource,
+                scope_metrics=[pb.ScopeMetrics(scope=scope, metrics=_metrics(group, size_ms))],
+            )
+        ]
+    )
+
+
+def requests(
+    all_buckets: Iterator[Bucket], size_ms: int, per_request: int = BUCKETS_PER_REQUEST
+) -> Iterator[tuple[str, int, ExportMetricsServiceRequest]]:
+    """(function, points, request) per function and chunk of `per_request` buckets."""
+    chunk: list[Bucket] = []
+    for b in all_buckets:
+        if chunk and (b.function != chunk[0].function or len(chunk) >= per_request):
+            yield (
+                chunk[0].function,
+                _points(chunk),
+                build_request(chunk[0].function, chunk, size_ms),
+            )
+            chunk = []
+        chunk.append(b)
+    if chunk:
+        yield chunk[0].function, _points(chunk), build_request(chunk[0].function, chunk, size_ms)
+
+
+def _points(chunk: Sequence[Bucket]) -> int:
+    hist = sum(bool(b.durations_ms) + bool(b.inits_ms) + bool(b.memory_mb) for b in chunk)
+    return 4 * len(chunk) + hist
+
+
+def metrics_url(endpoint: str) -> str:
+    """`<endpoint>/v1/metrics` unless the endpoint already names that path."""
+    base = endpoint.rstrip("/")
+    return base if base.endswith("/v1/metrics") else base + "/v1/metrics"
+
+
+def post(url: str, request: ExportMetricsServiceRequest, *, timeout: float = 10.0) -> None:
+    """POST one request (gzip protobuf); retry 429/502/503/504 thrice, else ExportError."""
+    body = gzip.compress(request.SerializeToString())
+    headers = {"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"}
+    delay = RETRY_FIRST_S
+    for attempt in range(4):
+        try:
+            req = urllib.request.Request(url, data=body, headers=headers, method="POST")
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                resp.read()
+            return
+        except urllib.error.HTTPError as exc:
+            if exc.code not in {429, 502, 503, 504} or attempt == 3:
+                raise ExportError(
+                    f"the collector at {url} answered HTTP {exc.code} {exc.reason}: check that "
+                    "it has an OTLP/HTTP receiver (port 4318) and look at its logs"
+                ) from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise ExportError(
+                f"cannot reach the collector at {url} ({reason}): is it running? Start it, "
+                "or pass --endpoint (default $OTEL_EXPORTER_OTLP_ENDPOINT)"
+            ) from None
+        time.sleep(delay)
+        delay *= 2
+
+
+def export(
+    con: duckdb.DuckDBPyConnection, endpoint: str, *, filters: Filters, bucket_ms: int
+) -> ExportStats:
+    """Send every loaded invocation, bucketed, to the collector at `endpoint`."""
+    url = metrics_url(endpoint)
+    stats = ExportStats(untimed=untimed(con, filters))
+    for function, points, request in requests(buckets(con, filters, bucket_ms), bucket_ms):
+        post(url, request)
+        stats.requests += 1
+        stats.points += points
+        stats.functions.add(function)
+    return stats
