@@ -1,0 +1,130 @@
+"""Write log events to disk in the shapes users really have (S3 export, API JSON, streams)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+from analyzer._gen_render import Event, iso
+
+PAGE_EVENTS = 400
+"""Events per filter-log-events page file."""
+
+
+def by_stream(events: Iterable[Event]) -> dict[str, list[Event]]:
+    """Events grouped per log stream, each in time order (stable for equal timestamps)."""
+    streams: dict[str, list[Event]] = defaultdict(list)
+    for ev in events:
+        streams[ev[1]].append(ev)
+    for evs in streams.values():
+        evs.sort(key=lambda e: e[0])
+    return dict(sorted(streams.items()))
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """Gzip with a fixed header (no name, mtime 0) so the same input gives the same bytes."""
+    import io
+
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0) as gz:
+        gz.write(data)
+    return buf.getvalue()
+
+
+def _line(msg: str) -> str:
+    """A message as it ends up in a line-oriented file (newline-terminated)."""
+    return msg if msg.endswith("\n") else msg + "\n"
+
+
+def write_s3_export(root: Path, group: str, events: list[Event], rng: random.Random) -> list[Path]:
+    """CreateExportTask layout: `<prefix>/<taskId>/<stream with - for />/000000.gz`."""
+    prefix = root / "exportedlogs" / group.strip("/")
+    task = prefix / str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    written = []
+    prefix.mkdir(parents=True, exist_ok=True)
+    probe = prefix / "aws-logs-write-test"
+    probe.write_text("Permission Check Successful", encoding="utf-8")
+    for stream, evs in by_stream(events).items():
+        text = "".join(f"{iso(t)} {msg}\n" for t, _, msg in evs)
+        folder = task / stream.replace("/", "-")
+        folder.mkdir(parents=True, exist_ok=True)
+        part = folder / "000000.gz"
+        part.write_bytes(gzip_bytes(text.encode("utf-8")))
+        written.append(part)
+    return [probe, *written]
+
+
+def write_streams(root: Path, group: str, events: list[Event]) -> list[Path]:
+    """Plain per-stream files: the messages as CloudWatch shows them, one file per stream."""
+    written = []
+    for stream, evs in by_stream(events).items():
+        path = root / group.strip("/") / f"{stream}.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes("".join(_line(msg) for _, _, msg in evs).encode("utf-8"))
+        written.append(path)
+    return written
+
+
+def _event_id(rng: random.Random) -> str:
+    """A 56-digit CloudWatch event id."""
+    return f"{rng.getrandbits(180):056d}"[:56]
+
+
+def write_filter_events(
+    root: Path, group: str, events: list[Event], rng: random.Random
+) -> list[Path]:
+    """`aws logs filter-log-events` pages: streams interleaved, each event names its stream."""
+    ordered = sorted(events, key=lambda e: e[0])
+    folder = root / group.strip("/")
+    folder.mkdir(parents=True, exist_ok=True)
+    streams = sorted({e[1] for e in events})
+    written = []
+    for page, i in enumerate(range(0, len(ordered), PAGE_EVENTS)):
+        chunk = ordered[i : i + PAGE_EVENTS]
+        doc: dict[str, object] = {
+            "events": [
+                {
+                    "logStreamName": s,
+                    "timestamp": t,
+                    "message": msg,
+                    "ingestionTime": t + rng.randint(150, 900),
+                    "eventId": _event_id(rng),
+                }
+                for t, s, msg in chunk
+            ],
+            "searchedLogStreams": [
+                {"logStreamName": s, "searchedCompletely": True} for s in streams
+            ]
+            if page == 0
+            else [],
+        }
+        if i + PAGE_EVENTS < len(ordered):
+            doc["nextToken"] = f"Bxkq6kVGFtq2y_MoigeqscPOdhXVbhiVtLoAmXb5jCr{page:04d}"
+        path = folder / f"filter-log-events.{page:04d}.json"
+        path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def write_get_events(root: Path, group: str, events: list[Event], rng: random.Random) -> list[Path]:
+    """`aws logs get-log-events` output, one JSON file per stream (the stream is the file name)."""
+    written = []
+    for stream, evs in by_stream(events).items():
+        doc = {
+            "events": [
+                {"timestamp": t, "message": msg, "ingestionTime": t + rng.randint(150, 900)}
+                for t, _, msg in evs
+            ],
+            "nextForwardToken": f"f/{_event_id(rng)}/s",
+            "nextBackwardToken": f"b/{_event_id(rng)}/s",
+        }
+        path = root / group.strip("/") / f"{stream}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
