@@ -1,12 +1,130 @@
-"""`lambdascope analyze`: not built yet."""
+"""`lambdascope analyze`: load logs and open the dashboard; without a terminal, print the report.
+
+The default database is a file under the user's cache dir keyed by the resolved input paths,
+so a second run over the same logs skips every unchanged file (the loader's fingerprints).
+"""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import importlib
+import os
 import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+from analyzer.cli import EXIT_FAILURE, EXIT_USAGE
+from analyzer.commands.report import filters_from, input_paths, say
+
+EXIT_UNAVAILABLE = 3
+"""Exit code when a feature is not available in this installation."""
+
+
+def cache_dir() -> Path:
+    """`$XDG_CACHE_HOME/lambdascope`, else `~/.cache/lambdascope`."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "lambdascope"
+
+
+def cache_db(paths: Sequence[str]) -> Path | None:
+    """The cache database for these inputs (None for stdin: nothing to reuse)."""
+    if not paths or "-" in paths:
+        return None
+    resolved = sorted(str(Path(p).expanduser().resolve()) for p in paths)
+    key = hashlib.sha256("\0".join(resolved).encode()).hexdigest()[:16]
+    return cache_dir() / f"analyze-{key}.duckdb"
+
+
+def interactive() -> bool:
+    """Whether a person is at a terminal (else the report is printed instead of the UI)."""
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _usable_db(path: Path | None) -> str | None:
+    """`path` if it can be opened now (not locked by another run), else None (in memory)."""
+    if path is None:
+        return None
+    try:
+        from analyzer.store import open_db
+
+        open_db(path).close()
+    except (duckdb.Error, OSError):
+        return None
+    return str(path)
+
+
+def _insights(args: argparse.Namespace) -> int:
+    """`--insights LOG_GROUP...`: aggregate in CloudWatch Logs Insights, then show."""
+    try:
+        module = importlib.import_module("analyzer.aws.insights")
+        load_insights = module.load_insights
+    except (ImportError, AttributeError):
+        say("analyze", "--insights is not available in this version")
+        return EXIT_UNAVAILABLE
+    filters = filters_from(args, "analyze")
+    if isinstance(filters, int):
+        return filters
+    from analyzer.store import open_db
+
+    con = open_db(getattr(args, "db", None))
+
+    def loader(cur: duckdb.DuckDBPyConnection) -> object:
+        return load_insights(cur, args)
+
+    return show(args, con, loader, what=" ".join(args.insights))
+
+
+def show(
+    args: argparse.Namespace,
+    con: duckdb.DuckDBPyConnection,
+    loader: object,
+    what: str,
+) -> int:
+    """Open the dashboard on `con`, loading with `loader` first."""
+    filters = filters_from(args, "analyze")
+    if isinstance(filters, int):
+        return filters
+    from analyzer.tui.app import LambdascopeApp  # Textual: dashboard only
+
+    app = LambdascopeApp(con, loader=loader, what=what, filters=filters)  # type: ignore[arg-type]
+    try:
+        app.run()
+    finally:
+        con.close()
+    return app.return_code or 0
 
 
 def run(args: argparse.Namespace) -> int:
-    """Say honestly that this command does not exist yet."""
-    print("lambdascope analyze: not implemented yet in this version", file=sys.stderr)
-    return 3
+    """Load PATHs (cached), then the dashboard on a terminal or the report elsewhere."""
+    if getattr(args, "insights", None):
+        return _insights(args)
+    paths = input_paths(args)
+    if paths is None:
+        say("analyze", "no input: give log files, folders or globs, or pipe logs on stdin")
+        return EXIT_USAGE
+    if not getattr(args, "db", None) and not getattr(args, "no_cache", False):
+        args.db = _usable_db(cache_db(paths))
+    if not interactive() or "-" in paths:
+        from analyzer.commands import report
+
+        args.format, args.fail_on = "table", []
+        return report.run(args)
+    from analyzer.store import open_db
+
+    try:
+        con = open_db(args.db)
+    except (duckdb.Error, OSError) as exc:
+        say("analyze", f"cannot open database {args.db!r}: {exc}")
+        return EXIT_FAILURE
+    load = importlib.import_module("analyzer.load")
+
+    def loader(cur: duckdb.DuckDBPyConnection) -> object:
+        return load.load_paths(cur, paths, function=args.function, progress=False)
+
+    what = ", ".join(paths) if len(paths) <= 3 else f"{len(paths)} paths"
+    return show(args, con, loader, what)

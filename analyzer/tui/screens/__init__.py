@@ -1,0 +1,3 @@
+"""The dashboard's screens, one module each."""
+
+from __future__ import annotations

@@ -1,0 +1,180 @@
+"""One function: time series, duration histogram, cost, error groups, slowest invocations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Label, Sparkline, Static, TabbedContent, TabPane
+
+from analyzer import pricing, views
+from analyzer.filters import Filters
+from analyzer.tui import format as fmt
+from analyzer.tui.format import Column
+from analyzer.tui.screens.base import DataScreen
+from analyzer.tui.table import DataView
+
+SERIES = (
+    ("invocations", "invocations"),
+    ("errors", "errors"),
+    ("cold_starts", "cold starts"),
+    ("p99", "p99 ms"),
+)
+"""Time series shown: row key and label."""
+
+SLOWEST = (
+    Column("request_id", "request id"),
+    Column("start_ts", "start (UTC)", fmt.when),
+    Column("duration_ms", "duration", fmt.ms, True),
+    Column("billed_ms", "billed", fmt.ms, True),
+    Column("cold_start", "cold", fmt.flag),
+    Column("init_ms", "init", fmt.ms, True),
+    Column("outcome", "outcome"),
+    Column("error_type", "error"),
+    Column("max_memory_mb", "mem used", fmt.mb, True),
+    Column("version", "version"),
+)
+"""Columns of the slowest-invocations table."""
+
+GROUPS = (
+    Column("count", "count", fmt.count, True),
+    Column("error_type", "type"),
+    Column("pattern", "message pattern"),
+    Column("first_seen", "first seen", fmt.when),
+    Column("last_seen", "last seen", fmt.when),
+    Column("example", "example id"),
+)
+"""Columns of the error-groups table."""
+
+BAR = 24
+"""Width of the longest histogram bar, in cells."""
+
+
+@dataclass(frozen=True)
+class Detail:
+    """Everything the function screen shows, from one worker run."""
+
+    series: views.Series
+    histogram: list[dict[str, Any]]
+    groups: list[dict[str, Any]]
+    slowest: list[dict[str, Any]]
+    sizing: pricing.RightSizing | None
+
+
+def bucket_label(seconds: int) -> str:
+    """A bucket size as people say it: 30s, 5m, 1h, 1d."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def histogram_text(bins: list[dict[str, Any]]) -> Text:
+    """Horizontal bars per duration bin: warm then cold, with counts."""
+    out = Text("duration ms      warm █  cold █\n")
+    out.stylize("green", 22, 23)
+    out.stylize("magenta", 30, 31)
+    top = max((b["warm"] + b["cold"] for b in bins), default=0) or 1
+    for b in bins:
+        w = round(BAR * b["warm"] / top)
+        c = round(BAR * b["cold"] / top)
+        out.append(f"{b['lo_ms']:>7,.0f}–{b['hi_ms']:<7,.0f} ")
+        out.append("█" * w, style="green")
+        out.append("█" * c, style="magenta")
+        out.append(f" {b['warm']}/{b['cold']}\n")
+    return out
+
+
+def sizing_text(s: pricing.RightSizing | None) -> Text:
+    """Memory right-sizing and cost, with the assumption it rests on."""
+    if s is None:
+        return Text("cost: no REPORT lines with billed duration and memory")
+    lines = [
+        "memory and cost (this selection)",
+        f"configured {s.memory_mb:,} MB · max used {fmt.mb(s.max_used_mb)} MB",
+        f"suggested {s.suggested_mb:,} MB ({pricing.HEADROOM:.1f}x max used, 64 MB steps)",
+        f"{s.invocations:,} invocations · billed {s.billed_ms / 1000:,.1f} s",
+    ]
+    for arch in pricing.PRICES:
+        now, then = s.cost_now[arch], s.cost_suggested[arch]
+        lines.append(f"{arch:<7} now {fmt.usd(now)} → {fmt.usd(then)} at suggested")
+    lines.append(f"saving {100 * s.saving_ratio:.0f}% if duration stays the same")
+    lines.append("us-east-1 on-demand 2024 prices · p: price table")
+    return Text("\n".join(lines))
+
+
+class FunctionScreen(DataScreen):
+    """The detail of one function under the app's filters."""
+
+    AUTO_FOCUS = "#slowest"
+
+    def __init__(self, function: str) -> None:
+        super().__init__()
+        self.function = function
+        """The function shown."""
+
+    def compose_body(self) -> ComposeResult:
+        """Charts on top, tables below."""
+        with Horizontal(id="charts"):
+            with Vertical(id="series"):
+                yield Label(Text(f"function {self.function}"), id="series-title")
+                for key, _ in SERIES:
+                    yield Label("", id=f"label-{key}", classes="series-label")
+                    yield Sparkline([], id=f"spark-{key}")
+            yield Static("", id="histogram")
+            yield Static("", id="sizing")
+        with TabbedContent(id="tabs"):
+            with TabPane("Slowest invocations", id="tab-slowest"):
+                yield DataView("slowest", SLOWEST, id="slowest")
+            with TabPane("Error groups", id="tab-groups"):
+                yield DataView("error-groups", GROUPS, id="groups")
+
+    def fetch(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> Any:
+        """Series, histogram, groups, slowest and sizing for this function."""
+        f = filters.replace(function=self.function)
+        return Detail(
+            series=views.timeseries(con, f),
+            histogram=views.histogram(con, f),
+            groups=views.error_groups(con, f),
+            slowest=views.slowest(con, f),
+            sizing=views.right_sizing(con, f),
+        )
+
+    def show(self, data: Any) -> None:
+        """Fill charts and tables."""
+        assert isinstance(data, Detail)
+        rows = data.series.rows
+        unit = bucket_label(data.series.bucket_seconds)
+        for key, label in SERIES:
+            values = [float(r[key] or 0) for r in rows]
+            peak = max(values, default=0.0)
+            text = f"{label} per {unit}: max {peak:,.0f}" if values else f"{label}: none"
+            self.query_one(f"#label-{key}", Label).update(Text(text))
+            self.query_one(f"#spark-{key}", Sparkline).data = values
+        self.query_one("#histogram", Static).update(histogram_text(data.histogram))
+        self.query_one("#sizing", Static).update(sizing_text(data.sizing))
+        self.query_one("#slowest", DataView).set_data(data.slowest)
+        self.query_one("#groups", DataView).set_data(data.groups)
+
+    def current_table(self) -> DataView | None:
+        """The focused table, else the one in the active tab."""
+        if isinstance(self.focused, DataView):
+            return self.focused
+        active = self.query_one("#tabs", TabbedContent).active
+        return self.query_one("#slowest" if active == "tab-slowest" else "#groups", DataView)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an invocation (or a group's example) opens its log lines."""
+        table = event.data_table
+        if not isinstance(table, DataView):
+            return
+        row = table.selected()
+        key = "request_id" if table.id == "slowest" else "example"
+        if row is not None and row.get(key):
+            from analyzer.tui.screens.invocation import InvocationScreen
+
+            self.app.push_screen(InvocationScreen(str(row[key])))

@@ -1,0 +1,77 @@
+"""One invocation: its record fields and every log line, shown literally."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
+
+from analyzer import views
+from analyzer.filters import Filters
+from analyzer.tui import format as fmt
+from analyzer.tui.format import Column, literal
+from analyzer.tui.screens.base import DataScreen
+from analyzer.tui.table import DataView
+
+LINES = (
+    Column("line_no", "line", fmt.count, True),
+    Column("ts", "time (UTC)", fmt.when),
+    Column("kind", "kind"),
+    Column("message", "message"),
+)
+"""Columns of the log-lines table."""
+
+
+def split_lines(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One table row per physical line: multi-line messages continue on blank-key rows."""
+    out: list[dict[str, Any]] = []
+    for e in events:
+        parts = str(e.get("message") or "").split("\n")
+        out.append(e | {"message": parts[0]})
+        out.extend({"line_no": None, "ts": None, "kind": "", "message": p} for p in parts[1:])
+    return out
+
+
+def fields_text(record: dict[str, Any] | None, request_id: str) -> Text:
+    """The invocation's record as `name: value` lines, values literal."""
+    if record is None:
+        return literal(f"no invocation record for {request_id}")
+    out = Text()
+    for name, value in record.items():
+        shown = fmt.when(value) if name.endswith("_ts") else fmt.text(value)
+        out.append(f"{name:<16}", style="bold")
+        out.append_text(literal(shown))
+        out.append("\n")
+    return out
+
+
+class InvocationScreen(DataScreen):
+    """START … REPORT, application lines and traceback of one request id."""
+
+    AUTO_FOCUS = "#lines"
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__()
+        self.request_id = request_id
+        """The invocation shown."""
+
+    def compose_body(self) -> ComposeResult:
+        """Fields on the left, lines on the right."""
+        with Horizontal(id="invocation"):
+            with VerticalScroll(id="fields-box"):
+                yield Static("", id="fields")
+            yield DataView("lines", LINES, id="lines")
+
+    def fetch(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> Any:
+        """The record and the lines (filters do not narrow one invocation)."""
+        return views.invocation(con, self.request_id), views.invocation_lines(con, self.request_id)
+
+    def show(self, data: Any) -> None:
+        """Fill fields and lines."""
+        record, lines = data
+        self.query_one("#fields", Static).update(fields_text(record, self.request_id))
+        self.query_one("#lines", DataView).set_data(split_lines(lines))

@@ -1,0 +1,193 @@
+"""Pilot tests of the dashboard's screens and main flows on fixed seeded data."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import duckdb
+
+from analyzer.tui.app import LambdascopeApp
+from analyzer.tui.screens.function import FunctionScreen
+from analyzer.tui.screens.help import TextModal
+from analyzer.tui.screens.invocation import InvocationScreen
+from analyzer.tui.screens.summary import SummaryScreen
+from analyzer.tui.table import DataView
+
+from ._pilot import SIZE, make_app, settle, sync
+
+
+def _table(app: LambdascopeApp, selector: str) -> DataView:
+    return app.screen.query_one(selector, DataView)
+
+
+@sync
+async def test_summary_lists_one_row_per_function(db: duckdb.DuckDBPyConnection) -> None:
+    """The first screen after loading has one row per function, busiest first."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SummaryScreen)
+        rows = _table(app, "#functions").rows_data
+        assert [r["function"] for r in rows] == ["orders", "billing"]
+        assert rows[0]["invocations"] == 301
+
+
+@sync
+async def test_enter_opens_the_function_screen(db: duckdb.DuckDBPyConnection) -> None:
+    """Selecting a function shows its slowest invocations and error groups."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FunctionScreen) and app.screen.function == "billing"
+        slowest = _table(app, "#slowest").rows_data
+        assert slowest and all(r["request_id"].startswith("bil-") for r in slowest)
+        assert _table(app, "#groups").rows_data
+
+
+@sync
+async def test_escape_goes_back(db: duckdb.DuckDBPyConnection) -> None:
+    """Escape on the function screen returns to the summary."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("escape")
+        assert isinstance(app.screen, SummaryScreen)
+
+
+@sync
+async def test_filter_applies_on_every_screen(db: duckdb.DuckDBPyConnection) -> None:
+    """Choosing outcome=timeout narrows the summary and the function screen alike."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#f-outcome").value = "timeout"  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert app.filters.outcome == "timeout"
+        assert [r["invocations"] for r in _table(app, "#functions").rows_data] == [4, 1]
+        await pilot.press("enter")
+        await settle(pilot)
+        outcomes = {r["outcome"] for r in _table(app, "#slowest").rows_data}
+        assert outcomes == {"timeout"}
+
+
+@sync
+async def test_time_filter_typed_in_the_bar(db: duckdb.DuckDBPyConnection) -> None:
+    """Typing an ISO time in 'since' and Enter drops earlier invocations."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click("#f-since")
+        await pilot.press(*"2026-11-24T08:30:00Z", "enter")
+        await settle(pilot)
+        total = sum(r["invocations"] for r in _table(app, "#functions").rows_data)
+        assert app.filters.since is not None and 0 < total < 421
+
+
+@sync
+async def test_drill_down_to_an_invocation(db: duckdb.DuckDBPyConnection) -> None:
+    """Enter on a slow invocation opens its record and log lines."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        first = _table(app, "#slowest").rows_data[0]["request_id"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, InvocationScreen) and app.screen.request_id == first
+
+
+@sync
+async def test_search_moves_to_the_matching_row(db: duckdb.DuckDBPyConnection) -> None:
+    """'/' then text and Enter puts the cursor on the first row containing it."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"bill", "enter")
+        table = _table(app, "#functions")
+        assert table.selected() is not None
+        assert table.selected()["function"] == "billing"  # type: ignore[index]
+
+
+@sync
+async def test_click_on_header_sorts(db: duckdb.DuckDBPyConnection) -> None:
+    """Clicking the 'function' header sorts rows by name (again: reverse)."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = _table(app, "#functions")
+        table.post_message(
+            DataView.HeaderSelected(
+                table, table.ordered_columns[0].key, 0, table.ordered_columns[0].label
+            )
+        )
+        await pilot.pause()
+        assert [r["function"] for r in table.rows_data] == ["billing", "orders"]
+
+
+@sync
+async def test_sort_key_cycles_columns(db: duckdb.DuckDBPyConnection) -> None:
+    """'s' sorts by the next column; 'S' flips the order."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("s", "S")
+        table = _table(app, "#functions")
+        assert table.sort_column == "function"
+        assert [r["function"] for r in table.rows_data] == ["orders", "billing"]
+
+
+@sync
+async def test_export_writes_csv_and_json(db: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """'c' and 'j' write the current table to files holding its rows."""
+    app = make_app(db, export_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c", "j")
+    with (tmp_path / "lambdascope-functions.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    data = json.loads((tmp_path / "lambdascope-functions.json").read_text())
+    assert [r["function"] for r in rows] == [r["function"] for r in data] == ["orders", "billing"]
+
+
+@sync
+async def test_help_lists_keys_and_closes(db: duckdb.DuckDBPyConnection) -> None:
+    """'?' opens the key list; escape closes it."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, TextModal)
+        assert "export the current table" in app.screen.body.plain
+        await pilot.press("escape")
+        assert isinstance(app.screen, SummaryScreen)
+
+
+@sync
+async def test_q_quits_with_exit_code_0(db: duckdb.DuckDBPyConnection) -> None:
+    """'q' ends the app cleanly with return code 0."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+@sync
+async def test_loader_failure_exits_1(db: duckdb.DuckDBPyConnection) -> None:
+    """When nothing can be loaded the app exits 1 with the loader's message."""
+
+    def loader(con: duckdb.DuckDBPyConnection) -> None:
+        raise ValueError("no input could be read")
+
+    app = LambdascopeApp(db, loader=loader)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+    assert app.return_code == 1
