@@ -48,6 +48,17 @@ BUCKETS_PER_REQUEST = 500
 
 _DELTA = pb.AGGREGATION_TEMPORALITY_DELTA
 
+EXPORTED = {
+    _names.METRIC_INVOCATIONS: ("counter", "{invocation}"),
+    _names.METRIC_ERRORS: ("counter", "{error}"),
+    _names.METRIC_TIMEOUTS: ("counter", "{timeout}"),
+    _names.METRIC_COLDSTARTS: ("counter", "{coldstart}"),
+    _names.METRIC_INVOKE_DURATION: ("histogram", "s"),
+    _names.METRIC_INIT_DURATION: ("histogram", "s"),
+    _names.METRIC_MEM_USAGE: ("histogram", "By"),
+}
+"""Every metric `lambdascope export` sends: kind and OTel unit (which fixes Prometheus names)."""
+
 
 class ExportError(Exception):
     """The collector could not be reached or refused the data: the message says what to do."""
@@ -165,16 +176,20 @@ def _metrics(group: Sequence[Bucket], size_ms: int) -> list[pb.Metric]:
                 hists[key].append(_hist_point(values, bounds, start_ns, end_ns))
     n = _names
     out = [
-        _counter(n.METRIC_INVOCATIONS, "{invocation}", "Invocations", counts["inv"]),
-        _counter(n.METRIC_ERRORS, "{error}", "Invocations that failed", counts["err"]),
-        _counter(n.METRIC_TIMEOUTS, "{timeout}", "Invocations that timed out", counts["tmo"]),
-        _counter(n.METRIC_COLDSTARTS, "{coldstart}", "Cold starts", counts["cold"]),
+        _counter(name, EXPORTED[name][1], desc, counts[key])
+        for name, desc, key in (
+            (n.METRIC_INVOCATIONS, "Invocations", "inv"),
+            (n.METRIC_ERRORS, "Invocations that failed", "err"),
+            (n.METRIC_TIMEOUTS, "Invocations that timed out", "tmo"),
+            (n.METRIC_COLDSTARTS, "Cold starts", "cold"),
+        )
     ]
-    for name, unit, desc, key in (
-        (n.METRIC_INVOKE_DURATION, "s", "Handler duration per invocation", "dur"),
-        (n.METRIC_INIT_DURATION, "s", "Init duration of cold starts", "init"),
-        (n.METRIC_MEM_USAGE, "By", "Max memory used per invocation", "mem"),
+    for name, desc, key in (
+        (n.METRIC_INVOKE_DURATION, "Handler duration per invocation", "dur"),
+        (n.METRIC_INIT_DURATION, "Init duration of cold starts", "init"),
+        (n.METRIC_MEM_USAGE, "Max memory used per invocation", "mem"),
     ):
+        unit = EXPORTED[name][1]
         if hists[key]:
             out.append(
                 pb.Metric(

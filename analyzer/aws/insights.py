@@ -1,0 +1,217 @@
+"""`analyze --insights`: let CloudWatch Logs Insights read the logs, load only its rows.
+
+The query (`dashboards/insights/invocations.query`, kept equal to `QUERY` by a test) has
+Logs Insights parse every REPORT line into one row per invocation; only those rows travel,
+and they fill the same tables as loading files does, so report and dashboard work unchanged.
+A query returns at most 10,000 rows: a time range that hits the cap is split in two and
+each half queried again, down to one second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from analyzer.aws._client import AwsError, AwsTarget, aws_errors, make_client
+
+QUERY = (
+    'filter @type = "REPORT"'
+    " | parse @message /Status: (?<status>\\w+)/"
+    " | parse @message /Error Type: (?<errorType>[^\\s]+)/"
+    " | parse @message /Restore Duration: (?<restoreDuration>[\\d.]+)/"
+    " | fields @timestamp, @requestId, @log, @logStream, @duration, @billedDuration,"
+    " @memorySize, @maxMemoryUsed, @initDuration, restoreDuration, status, errorType"
+    " | sort @timestamp asc"
+    " | limit 10000"
+)
+"""One row per invocation from its REPORT line (memory in bytes = MB x 1e6)."""
+
+
+def normalize_query(text: str) -> str:
+    """A query file as one line: '#' comment lines dropped, whitespace runs collapsed."""
+    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
+    return " ".join(" ".join(lines).split())
+
+
+ROW_CAP = 10_000
+"""Most rows one Logs Insights query returns."""
+
+POLL_FIRST_S = 0.5
+POLL_MAX_S = 5.0
+"""GetQueryResults polling: the first pause, doubled up to the max."""
+
+_DONE = {"Complete", "Failed", "Cancelled", "Timeout", "Unknown"}
+_STREAM = re.compile(r"^\d{4}/\d{2}/\d{2}/(?P<fn>[^\[]+)?\[(?P<ver>[^\]]+)\](?P<env>[0-9a-f]+)$")
+MB = 1_000_000.0
+"""Logs Insights reports memory in bytes as MB x 1,000,000."""
+
+
+def load_insights(
+    con: duckdb.DuckDBPyConnection,
+    log_groups: Sequence[str] | argparse.Namespace,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    region: str | None = None,
+    profile: str | None = None,
+    endpoint_url: str | None = None,
+    client: Any = None,
+    sleep: Callable[[float], None] = time.sleep,
+    row_cap: int = ROW_CAP,
+) -> int:
+    """Query `log_groups` over [since, until) and insert the invocations; return how many."""
+    if isinstance(log_groups, argparse.Namespace):
+        return _load_from_args(con, log_groups, client=client, sleep=sleep)
+    until = until or datetime.now(UTC)
+    since = since or until - timedelta(hours=1)
+    logs = client or make_client("logs", AwsTarget(region, profile, endpoint_url))
+    start, end = math.floor(since.timestamp()), math.ceil(until.timestamp()) - 1
+    rows: dict[str, dict[str, str]] = {}
+    pending = [(start, end)]
+    with aws_errors("Logs Insights"):
+        while pending:
+            lo, hi = pending.pop()
+            result = run_query(logs, list(log_groups), lo, hi, sleep)
+            if len(result) >= row_cap and hi > lo:
+                mid = (lo + hi) // 2
+                pending += [(mid + 1, hi), (lo, mid)]
+                continue
+            for row in result:
+                if row.get("@requestId"):
+                    rows[row["@requestId"]] = row
+    return insert_rows(con, list(log_groups), rows.values())
+
+
+def _load_from_args(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, **kwargs: Any) -> int:
+    """The CLI form: log groups, --since/--until, --region/--profile/--endpoint-url."""
+    from analyzer._timeparse import parse_when
+
+    now = datetime.now(UTC)
+    return load_insights(
+        con,
+        list(args.insights),
+        since=parse_when(args.since, now=now) if getattr(args, "since", None) else None,
+        until=parse_when(args.until, now=now) if getattr(args, "until", None) else None,
+        region=getattr(args, "region", None),
+        profile=getattr(args, "profile", None),
+        endpoint_url=getattr(args, "endpoint_url", None),
+        **kwargs,
+    )
+
+
+def run_query(
+    logs: Any, groups: list[str], start_s: int, end_s: int, sleep: Callable[[float], None]
+) -> list[dict[str, str]]:
+    """StartQuery, poll GetQueryResults with backoff until done, return rows as dicts."""
+    query_id = logs.start_query(
+        logGroupNames=groups, startTime=start_s, endTime=end_s, queryString=QUERY
+    )["queryId"]
+    delay = POLL_FIRST_S
+    while True:
+        page = logs.get_query_results(queryId=query_id)
+        status = page.get("status", "Unknown")
+        if status in _DONE:
+            break
+        sleep(delay)
+        delay = min(delay * 2, POLL_MAX_S)
+    if status != "Complete":
+        raise AwsError(
+            f"Logs Insights query {query_id} ended {status}: try a shorter --since/--until "
+            "range, or re-run"
+        )
+    return [{c["field"]: c.get("value", "") for c in row} for row in page.get("results", [])]
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        return float(text) if text not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def parse_ts(text: str) -> datetime | None:
+    """'2025-08-15 12:44:57.964' (UTC) or epoch milliseconds as a naive UTC datetime."""
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text) / 1000, UTC).replace(tzinfo=None)
+    try:
+        return datetime.fromisoformat(text.replace("T", " ").rstrip("Z"))
+    except ValueError:
+        return None
+
+
+def function_of(log: str, stream: str) -> str:
+    """The function name from '@log' (account:group) or a custom group's stream name."""
+    group = log.split(":", 1)[-1]
+    if group.startswith("/aws/lambda/"):
+        return group.rsplit("/", 1)[-1]
+    m = _STREAM.match(stream)
+    return m.group("fn") if m and m.group("fn") else group
+
+
+def to_invocation(row: dict[str, str]) -> tuple[Any, ...] | None:
+    """One `invocations` row (function .. source) from a query row; None without a time."""
+    end = parse_ts(row.get("@timestamp", ""))
+    if end is None:
+        return None
+    stream = row.get("@logStream", "")
+    m = _STREAM.match(stream)
+    duration = _float(row.get("@duration"))
+    init, restore = _float(row.get("@initDuration")), _float(row.get("restoreDuration"))
+    memory, used = _float(row.get("@memorySize")), _float(row.get("@maxMemoryUsed"))
+    status = (row.get("status") or "").lower()
+    outcome = status if status in {"timeout", "error"} else "success"
+    start = end - timedelta(milliseconds=duration) if duration is not None else end
+    return (
+        function_of(row.get("@log", ""), stream),
+        m.group("ver") if m else None,
+        row["@requestId"],
+        m.group("env") if m else None,
+        start,
+        end,
+        init is not None or restore is not None,
+        init,
+        restore,
+        duration,
+        _float(row.get("@billedDuration")),
+        round(memory / MB) if memory is not None else None,
+        round(used / MB) if used is not None else None,
+        outcome,
+        row.get("errorType") or None,
+        "insights",
+    )
+
+
+_INSERT = """INSERT INTO invocations (function, version, request_id, env_id, start_ts, end_ts,
+    cold_start, init_ms, restore_ms, duration_ms, billed_ms, memory_mb, max_memory_mb, outcome,
+    error_type, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, groups: list[str], rows: Any) -> int:
+    """Insert query rows as invocations (plus a `files` entry and environments); count."""
+    values = [v for v in (to_invocation(r) for r in rows) if v is not None]
+    known = {r[0] for r in con.execute("SELECT request_id FROM invocations").fetchall()}
+    values = [v for v in values if v[2] not in known]
+    if values:
+        con.executemany(_INSERT, values)
+    row = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM files").fetchone()
+    file_id = int(row[0]) if row else 1
+    con.execute(
+        "INSERT INTO files (file_id, path, fingerprint, format, lines, events, rejected,"
+        " loaded_at) VALUES (?, ?, ?, 'insights', ?, ?, 0, now())",
+        [file_id, "insights:" + ",".join(groups), f"insights-{time.time_ns()}", len(values),
+         len(values)],
+    )  # fmt: skip
+    con.execute(
+        "INSERT INTO environments SELECT function, env_id, min(start_ts), max(end_ts), count(*),"
+        " NULL FROM invocations WHERE source = 'insights' AND env_id IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM environments e WHERE e.function = invocations.function"
+        " AND e.env_id = invocations.env_id) GROUP BY 1, 2"
+    )
+    return len(values)

@@ -1,0 +1,99 @@
+"""A Logs Insights results endpoint on 127.0.0.1 for the queries moto cannot evaluate.
+
+It speaks the real JSON 1.1 protocol (StartQuery / GetQueryResults) to real boto3 over
+HTTP and answers with rows shaped like recorded GetQueryResults output (strings, UTC
+`YYYY-MM-DD HH:MM:SS.mmm`, memory as MB x 1e6 in scientific notation), filtered by the
+query's time range and capped like the service.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+def report_row(
+    ts_ms: int, rid: str, fn: str, *, duration: float, init: float | None, status: str | None
+) -> dict[str, str]:
+    """One row as GetQueryResults returns it for the invocations query."""
+    ts = datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    row = {
+        "@timestamp": ts,
+        "@requestId": rid,
+        "@log": f"123456789012:/aws/lambda/{fn}",
+        "@logStream": "2025/08/15/[$LATEST]3893a1b2c3d4e5f60718293a4b5c6d7e",
+        "@duration": f"{duration:g}",
+        "@billedDuration": f"{float(int(duration) + 1)}",
+        "@memorySize": "1.28E8",
+        "@maxMemoryUsed": "6.7E7",
+    }
+    if init is not None:
+        row["@initDuration"] = f"{init}"
+    if status:
+        row["status"] = status
+        if status == "error":
+            row["errorType"] = "Runtime.ExitError"
+    return row
+
+
+class FakeInsights:
+    """Serves `rows` (each with '_ms') to StartQuery/GetQueryResults; context manager."""
+
+    def __init__(
+        self, rows: list[dict[str, Any]], *, cap: int = 10_000, running_polls: int = 1,
+        final_status: str = "Complete",
+    ) -> None:  # fmt: skip
+        self.rows, self.cap, self.running_polls = rows, cap, running_polls
+        self.final_status = final_status
+        self.started: list[tuple[int, int]] = []
+        self._queries: dict[str, dict[str, Any]] = {}
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+                op = self.headers.get("X-Amz-Target", "").split(".")[-1]
+                answer = fake.answer(op, body)
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def answer(self, op: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The JSON answer of one API call."""
+        if op == "StartQuery":
+            qid = str(uuid.uuid4())
+            lo, hi = body["startTime"] * 1000, body["endTime"] * 1000 + 999
+            self.started.append((body["startTime"], body["endTime"]))
+            hits = [r for r in self.rows if lo <= r["_ms"] <= hi][: self.cap]
+            self._queries[qid] = {"rows": hits, "polls": 0}
+            return {"queryId": qid}
+        q = self._queries[body["queryId"]]
+        q["polls"] += 1
+        if q["polls"] <= self.running_polls:
+            return {"results": [], "status": "Running"}
+        results = [
+            [{"field": k, "value": v} for k, v in r.items() if k != "_ms"] for r in q["rows"]
+        ]
+        stats = {"recordsMatched": float(len(results)), "recordsScanned": 1.0, "bytesScanned": 1.0}
+        return {"results": results, "statistics": stats, "status": self.final_status}
+
+    def __enter__(self) -> FakeInsights:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()

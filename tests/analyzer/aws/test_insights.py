@@ -1,0 +1,132 @@
+"""`analyze --insights`: polling, splitting at the row cap and loading rows into the tables."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from _aws_insights_fake import FakeInsights, report_row
+from _support.moto_server import MotoServer
+
+from analyzer import queries
+from analyzer.aws import AwsError
+from analyzer.aws._client import AwsTarget, make_client
+from analyzer.aws.insights import QUERY, load_insights, normalize_query
+from analyzer.store import open_db
+
+REPO = Path(__file__).resolve().parents[3]
+T0_MS = 1_755_261_897_000  # 2025-08-15 12:44:57 UTC
+
+
+def _rows(n: int) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for i in range(n):
+        status = "timeout" if i % 10 == 3 else "error" if i % 10 == 7 else None
+        row = report_row(
+            T0_MS + i * 5000, f"req-{i}", "orders" if i % 2 else "billing",
+            duration=100.0 + i, init=200.5 if i % 25 == 0 else None, status=status,
+        )  # fmt: skip
+        rows.append({**row, "_ms": T0_MS + i * 5000})
+    return rows
+
+
+def _load(fake: FakeInsights, con, **kw) -> int:
+    client = make_client("logs", AwsTarget(region="us-east-1", endpoint_url=fake.endpoint))
+    return load_insights(
+        con, ["/aws/lambda/orders", "/aws/lambda/billing"],
+        since=datetime.fromtimestamp(T0_MS / 1000 - 60, UTC),
+        until=datetime.fromtimestamp(T0_MS / 1000 + 3600, UTC),
+        client=client, sleep=lambda s: None, **kw,
+    )  # fmt: skip
+
+
+def test_range_is_split_until_under_the_cap(moto: MotoServer):
+    """With a cap of 40 rows, 200 invocations still all load, over several queries."""
+    con = open_db(None)
+    with FakeInsights(_rows(200), cap=40) as fake:
+        assert _load(fake, con, row_cap=40) == 200
+    assert len(fake.started) > 5
+    assert con.execute("SELECT count(DISTINCT request_id) FROM invocations").fetchone() == (200,)
+
+
+def test_report_equals_what_insights_returned(moto: MotoServer):
+    """After loading, the report's counts match the rows' statuses and cold starts."""
+    con = open_db(None)
+    with FakeInsights(_rows(100)) as fake:
+        _load(fake, con)
+    totals = queries.summary(con)["totals"]
+    assert (totals["invocations"], totals["errors"], totals["timeouts"]) == (100, 10, 10)
+    assert totals["cold_starts"] == 4
+    assert totals["duration_ms"]["max"] == 199.0
+
+
+def test_memory_converted_from_bytes_to_mb(moto: MotoServer):
+    """'@memorySize 1.28E8' becomes 128 MB and '@maxMemoryUsed 6.7E7' 67 MB."""
+    con = open_db(None)
+    with FakeInsights(_rows(3)) as fake:
+        _load(fake, con)
+    got = con.execute("SELECT DISTINCT memory_mb, max_memory_mb FROM invocations").fetchall()
+    assert got == [(128, 67)]
+
+
+def test_function_and_environment_from_log_and_stream(moto: MotoServer):
+    """@log gives the function, @logStream the version and environment id."""
+    con = open_db(None)
+    with FakeInsights(_rows(2)) as fake:
+        _load(fake, con)
+    got = con.execute("SELECT DISTINCT function, version, env_id FROM invocations ORDER BY 1")
+    assert got.fetchall() == [
+        ("billing", "$LATEST", "3893a1b2c3d4e5f60718293a4b5c6d7e"),
+        ("orders", "$LATEST", "3893a1b2c3d4e5f60718293a4b5c6d7e"),
+    ]
+
+
+def test_polls_until_the_query_completes(moto: MotoServer):
+    """A query that stays Running for a few polls is waited for, with growing pauses."""
+    con = open_db(None)
+    pauses: list[float] = []
+    with FakeInsights(_rows(5), running_polls=4) as fake:
+        client = make_client("logs", AwsTarget(region="us-east-1", endpoint_url=fake.endpoint))
+        load_insights(con, ["/aws/lambda/orders"], client=client, sleep=pauses.append,
+                      since=datetime.fromtimestamp(T0_MS / 1000, UTC),
+                      until=datetime.fromtimestamp(T0_MS / 1000 + 60, UTC))  # fmt: skip
+    assert pauses == sorted(pauses) and len(pauses) == 4
+
+
+def test_failed_query_is_a_clear_error(moto: MotoServer):
+    """A query that ends Failed raises AwsError saying what to try."""
+    with (
+        FakeInsights(_rows(5), final_status="Failed") as fake,
+        pytest.raises(AwsError, match="Failed"),
+    ):
+        _load(fake, open_db(None))
+
+
+def test_moto_answers_start_and_get_query(moto: MotoServer):
+    """Against moto the protocol round-trips; its rows lack @requestId and load nothing."""
+    logs = moto.client("logs")
+    logs.create_log_group(logGroupName="/aws/lambda/orders")
+    logs.create_log_stream(logGroupName="/aws/lambda/orders", logStreamName="s")
+    now = int(time.time() * 1000)
+    logs.put_log_events(
+        logGroupName="/aws/lambda/orders", logStreamName="s",
+        logEvents=[{"timestamp": now, "message": "REPORT RequestId: x\tDuration: 1 ms"}],
+    )  # fmt: skip
+    con = open_db(None)
+    assert load_insights(con, ["/aws/lambda/orders"], endpoint_url=moto.endpoint,
+                         region="us-east-1", sleep=lambda s: None) == 0  # fmt: skip
+
+
+def test_missing_group_against_moto_is_clear(moto: MotoServer):
+    """A log group that does not exist raises AwsError naming the problem."""
+    with pytest.raises(AwsError, match="not found"):
+        load_insights(open_db(None), ["/aws/lambda/nope"], endpoint_url=moto.endpoint,
+                      region="us-east-1", sleep=lambda s: None)  # fmt: skip
+
+
+def test_query_file_is_the_query_the_loader_runs():
+    """dashboards/insights/invocations.query, without comments, equals insights.QUERY."""
+    text = (REPO / "dashboards/insights/invocations.query").read_text(encoding="utf-8")
+    assert normalize_query(text) == normalize_query(QUERY)
