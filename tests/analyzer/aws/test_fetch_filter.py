@@ -100,3 +100,43 @@ def test_cli_missing_group_is_one_clear_message(moto: MotoServer, tmp_path: Path
     assert rc == 1
     assert "/aws/lambda/ghost" in err and "describe-log-groups" in err
     assert "Traceback" not in err
+
+
+def test_partial_last_window_is_replaced_not_duplicated(moto: MotoServer, tmp_path: Path):
+    """A window cut short by --until is refetched whole later, leaving one file, no duplicates."""
+    got = put_invocations(moto.client("logs"), "/aws/lambda/orders", streams=1, per_stream=60)
+    mid = _dt((got.start_ms + got.end_ms) // 2)
+    fetch_filter(_logs(moto), ["/aws/lambda/orders"], _dt(got.start_ms), mid, tmp_path)
+    fetch_filter(
+        _logs(moto), ["/aws/lambda/orders"], _dt(got.start_ms), _dt(got.end_ms + 1), tmp_path
+    )
+    events = _read_events(tmp_path)
+    assert len(events) == got.events
+    assert len({(e["logStreamName"], e["eventId"]) for e in events}) == got.events
+
+
+def test_default_page_size_follows_next_token_past_10000(moto: MotoServer, tmp_path: Path):
+    """More events than one 10,000-event page arrive complete through `lambdascope fetch`."""
+    got = put_invocations(moto.client("logs"), "/aws/lambda/big", streams=3, per_stream=900)
+    assert got.events > 10_000
+    out = tmp_path / "logs"
+    rc = main(["fetch", "/aws/lambda/big", "--since", "3h", "--out", str(out),
+               "--endpoint-url", moto.endpoint, "--region", "us-east-1"])  # fmt: skip
+    assert rc == 0
+    assert len(_read_events(out)) == got.events
+
+
+def test_progress_shown_only_on_a_terminal():
+    """Progress writes to a terminal stream and stays silent on a pipe."""
+    import io
+
+    from analyzer.aws._progress import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    for stream in (tty, pipe):
+        Progress(stream=stream).update("fetch x: 10 events", force=True)
+    assert "10 events" in tty.getvalue() and pipe.getvalue() == ""
