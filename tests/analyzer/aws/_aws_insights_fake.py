@@ -91,7 +91,9 @@ class FakeInsights:
         return {"results": results, "statistics": stats, "status": self.final_status}
 
     def __enter__(self) -> FakeInsights:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -36,7 +36,7 @@ class _Throttler(BaseHTTPRequestHandler):
 def throttling_endpoint() -> Iterator[str]:
     """An HTTP endpoint on 127.0.0.1 that throttles every request."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Throttler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
