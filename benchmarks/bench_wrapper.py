@@ -8,6 +8,7 @@ go to benchmarks/results/wrapper.json. `LAMBDASCOPE_BENCH_QUICK=1` makes a short
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import json
@@ -177,15 +178,17 @@ def targets(warm: dict[str, dict[str, Any]], cold: dict[str, Any]) -> list[dict[
 
 def run() -> dict[str, Any]:
     """Measure everything and return the results document."""
-    with Sink() as sink:
-        wv.setup_environment(sink.endpoint)
-        with stdout_to_devnull():
-            handlers, failed = build_variants()
-            warm = measure_warm(handlers)
-        bare = warm.get("bare", {}).get("us_per_call")
-        for entry in warm.values():
-            entry["overhead_us"] = round(entry["us_per_call"] - bare, 3) if bare else None
-        cold = measure_cold(sink.endpoint, COLD_RUNS)
+    # The SDK providers flush at interpreter exit: keep the sink up until after them.
+    sink = Sink().__enter__()
+    atexit.register(sink.__exit__)
+    wv.setup_environment(sink.endpoint)
+    with stdout_to_devnull():
+        handlers, failed = build_variants()
+        warm = measure_warm(handlers)
+    bare = warm.get("bare", {}).get("us_per_call")
+    for entry in warm.values():
+        entry["overhead_us"] = round(entry["us_per_call"] - bare, 3) if bare else None
+    cold = measure_cold(sink.endpoint, COLD_RUNS)
     cold_bare = cold["bare"]["median_ms"]
     for entry in cold.values():
         median = entry["median_ms"]
