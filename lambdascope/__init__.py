@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from lambdascope._context import LambdaContext
+from lambdascope._decorator import instrument
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["LambdaContext", "__version__", "instrument"]

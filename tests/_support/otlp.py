@@ -167,6 +167,7 @@ def decode_metrics(request: ExportMetricsServiceRequest) -> list[Point]:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive, like a real collector
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""

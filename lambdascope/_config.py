@@ -1,0 +1,126 @@
+"""Resolve settings: explicit argument > LAMBDASCOPE_* environment variable > default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from lambdascope._report import report_once
+
+FlushPolicy = Literal["end", "interval", "off"]
+
+FLUSH_POLICIES: tuple[FlushPolicy, ...] = ("end", "interval", "off")
+"""Accepted values of `flush` / `LAMBDASCOPE_FLUSH`."""
+
+FLUSH_BUDGET_MS = 200
+"""Time a flush may take before we return to Lambda."""
+
+FLUSH_INTERVAL_S = 10.0
+"""Background export period with `flush="interval"`."""
+
+TIMEOUT_MARGIN_MS = 150
+"""The watchdog fires this long before Lambda's deadline."""
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Settings of one decorated handler, resolved once at decoration time."""
+
+    disabled: bool = False
+    service: str | None = None
+    flush: FlushPolicy = "end"
+    flush_budget_ms: int = FLUSH_BUDGET_MS
+    flush_interval_s: float = FLUSH_INTERVAL_S
+    timeout_margin_ms: int = TIMEOUT_MARGIN_MS
+    capture_stack: bool = True
+    otel: bool = True
+
+
+def _env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    report_once(f"config:{name}", f"{name}={raw!r} is not on/off; using {default}")
+    return default
+
+
+def _env_number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value < 0 or value != value:
+        report_once(f"config:{name}", f"{name}={raw!r} is not a number >= 0; using {default}")
+        return default
+    return value
+
+
+def _flush_policy(value: str | None, env: Mapping[str, str]) -> FlushPolicy:
+    if value is not None:
+        if value not in FLUSH_POLICIES:
+            raise ValueError(f"flush must be one of {', '.join(FLUSH_POLICIES)}, not {value!r}")
+        return value
+    raw = env.get("LAMBDASCOPE_FLUSH", "end").strip().lower() or "end"
+    if raw not in FLUSH_POLICIES:
+        report_once(
+            "config:LAMBDASCOPE_FLUSH",
+            f"LAMBDASCOPE_FLUSH={raw!r} is not one of {', '.join(FLUSH_POLICIES)}; using end",
+        )
+        return "end"
+    return raw
+
+
+def resolve(
+    *,
+    service: str | None = None,
+    flush: str | None = None,
+    flush_budget_ms: float | None = None,
+    flush_interval_s: float | None = None,
+    timeout_margin_ms: float | None = None,
+    capture_stack: bool | None = None,
+    otel: bool | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Config:
+    """Build a Config from explicit arguments, then the environment, then defaults."""
+    env = os.environ if env is None else env
+    otel_default = _env_bool(env, "LAMBDASCOPE_OTEL", True) and not _env_bool(
+        env, "OTEL_SDK_DISABLED", False
+    )
+    budget = flush_budget_ms
+    if budget is None:
+        budget = _env_number(env, "LAMBDASCOPE_FLUSH_BUDGET_MS", FLUSH_BUDGET_MS)
+    interval = flush_interval_s
+    if interval is None:
+        interval = _env_number(env, "LAMBDASCOPE_FLUSH_INTERVAL_S", FLUSH_INTERVAL_S)
+    margin = timeout_margin_ms
+    if margin is None:
+        margin = _env_number(env, "LAMBDASCOPE_TIMEOUT_MARGIN_MS", TIMEOUT_MARGIN_MS)
+    if budget < 0 or margin < 0 or interval <= 0:
+        raise ValueError("flush_budget_ms and timeout_margin_ms must be >= 0, interval > 0")
+    return Config(
+        disabled=_env_bool(env, "LAMBDASCOPE_DISABLED", False),
+        service=service or env.get("LAMBDASCOPE_SERVICE") or env.get("OTEL_SERVICE_NAME") or None,
+        flush=_flush_policy(flush, env),
+        flush_budget_ms=int(budget),
+        flush_interval_s=float(interval),
+        timeout_margin_ms=int(margin),
+        capture_stack=(
+            _env_bool(env, "LAMBDASCOPE_CAPTURE_STACK", True)
+            if capture_stack is None
+            else capture_stack
+        ),
+        otel=otel_default if otel is None else otel,
+    )

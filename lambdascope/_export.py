@@ -1,0 +1,210 @@
+"""OTLP/HTTP export with hard time limits: lazy exporters, a span buffer, an on-demand reader."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry.sdk.metrics.export import MetricReader
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
+
+from lambdascope._config import Config
+from lambdascope._report import report_once
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.metrics.export import MetricExporter, MetricsData
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+MAX_BUFFERED_SPANS = 2048
+"""Spans kept for the next flush; beyond, new spans are dropped (and reported once)."""
+
+_EXPORTER_LOGGERS = (
+    "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+    "opentelemetry.exporter.otlp.proto.http.metric_exporter",
+    "opentelemetry.exporter.otlp.common.http",
+    "opentelemetry.sdk.trace.export",
+    "opentelemetry.sdk.metrics._internal.export",
+    "opentelemetry.sdk._shared_internal",
+)
+"""Loggers that would warn on every failed export; we let each message through once."""
+
+
+class _OncePerMessage(logging.Filter):
+    """Pass each distinct log message template once."""
+
+    def __init__(self) -> None:
+        super().__init__("lambdascope")
+        self.seen: set[tuple[str, object]] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.msg)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+
+_once = _OncePerMessage()
+
+
+def quiet_exporter_logs() -> None:
+    """A collector that is down must not print a warning per invocation: once is enough."""
+    for name in _EXPORTER_LOGGERS:
+        logger = logging.getLogger(name)
+        if _once not in logger.filters:
+            logger.addFilter(_once)
+
+
+def _set_client_timeout(exporter: Any, seconds: float) -> None:
+    client = getattr(exporter, "_client", None)
+    if client is not None and hasattr(client, "_timeout"):
+        client._timeout = seconds
+    elif hasattr(exporter, "_timeout"):
+        exporter._timeout = seconds
+
+
+def _plain_http(signal: str) -> bool:
+    """True when the signal goes to an http:// endpoint without TLS or credential settings."""
+    env = os.environ
+    endpoint = env.get(f"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT") or env.get(
+        "OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318"
+    )
+    tls_or_auth = any(
+        key.startswith(("OTEL_EXPORTER_OTLP_", "OTEL_PYTHON_EXPORTER_OTLP_"))
+        and key.endswith(("CERTIFICATE", "CLIENT_KEY", "CREDENTIAL_PROVIDER"))
+        for key in env
+    )
+    return endpoint.startswith("http://") and not tls_or_auth
+
+
+def _build(exporter_class: Any, timeout_s: float, signal: str) -> Any:
+    """The exporter, on urllib3 directly when possible (requests adds ~0.5 ms per export:
+    it scans the environment for proxies on every request)."""
+    if _plain_http(signal):
+        try:
+            from opentelemetry.exporter.http.transport._urllib3 import Urllib3HTTPTransport
+
+            return exporter_class(timeout=timeout_s, _transport=Urllib3HTTPTransport())
+        except (ImportError, TypeError):
+            pass  # older exporter: no pluggable transport
+    return exporter_class(timeout=timeout_s)
+
+
+class Exporters:
+    """The OTLP/HTTP span and metric exporters, built on first use, with one time limit."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._span: SpanExporter | None = None
+        self._metric: MetricExporter | None = None
+
+    def span_exporter(self) -> SpanExporter:
+        """OTLPSpanExporter configured by OTEL_EXPORTER_OTLP_* (imports requests: lazy)."""
+        if self._span is None:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            self._span = _build(OTLPSpanExporter, self.timeout_s, "TRACES")
+        return self._span
+
+    def metric_exporter(self) -> MetricExporter:
+        """OTLPMetricExporter configured by OTEL_EXPORTER_OTLP_* (imports requests: lazy)."""
+        if self._metric is None:
+            from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
+                OTLPMetricExporter,
+            )
+
+            self._metric = _build(OTLPMetricExporter, self.timeout_s, "METRICS")
+        return self._metric
+
+    def set_timeout(self, seconds: float) -> None:
+        """Bound the next exports (retries included) to `seconds`."""
+        for exporter in (self._span, self._metric):
+            if exporter is not None:
+                _set_client_timeout(exporter, seconds)
+
+    def batch_processor(self, config: Config) -> SpanProcessor:
+        """Background span export (flush `interval`: every N s; `off`: SDK defaults)."""
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        if config.flush == "interval":
+            return BatchSpanProcessor(
+                self.span_exporter(),
+                schedule_delay_millis=config.flush_interval_s * 1000,
+                export_timeout_millis=config.flush_budget_ms,
+            )
+        return BatchSpanProcessor(self.span_exporter())
+
+    def periodic_reader(self, config: Config) -> MetricReader:
+        """Background metric export (flush `interval`: every N s; `off`: SDK defaults)."""
+        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
+        if config.flush == "interval":
+            return PeriodicExportingMetricReader(
+                self.metric_exporter(),
+                export_interval_millis=config.flush_interval_s * 1000,
+                export_timeout_millis=config.flush_budget_ms,
+            )
+        return PeriodicExportingMetricReader(self.metric_exporter())
+
+
+class BufferSpanProcessor(SpanProcessor):
+    """Keeps ended spans until `export` (flush policy `end`): no thread, no lock in on_end."""
+
+    def __init__(self, exporters: Exporters) -> None:
+        self._exporters = exporters
+        self._spans: list[ReadableSpan] = []
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if len(self._spans) < MAX_BUFFERED_SPANS:
+            self._spans.append(span)
+        else:
+            report_once("spans-dropped", f"more than {MAX_BUFFERED_SPANS} spans unexported")
+
+    def export(self, deadline_s: float) -> float:
+        """Send buffered spans within `deadline_s`; returns the seconds left."""
+        started = time.monotonic()
+        if not self._spans or deadline_s <= 0:
+            return deadline_s
+        batch, self._spans = self._spans, []
+        exporter = self._exporters.span_exporter()
+        self._exporters.set_timeout(deadline_s)
+        exporter.export(batch)
+        return deadline_s - (time.monotonic() - started)
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        self.export(timeout_millis / 1000)
+        return True
+
+
+class FlushMetricReader(MetricReader):
+    """Metric reader that exports only when collected (flush policy `end`)."""
+
+    def __init__(self, exporters: Exporters) -> None:
+        from opentelemetry.sdk.metrics import Counter, Histogram
+        from opentelemetry.sdk.metrics.export import AggregationTemporality
+
+        self._exporters = exporters
+        preference = os.environ.get("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "")
+        temporality = (
+            AggregationTemporality.DELTA
+            if preference.strip().lower() in ("delta", "lowmemory")
+            else AggregationTemporality.CUMULATIVE
+        )
+        super().__init__(preferred_temporality={Counter: temporality, Histogram: temporality})
+
+    def _receive_metrics(
+        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
+    ) -> None:
+        if metrics_data is None or not _has_points(metrics_data.resource_metrics):
+            return
+        self._exporters.metric_exporter().export(metrics_data, timeout_millis=timeout_millis)
+
+    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
+        """Nothing to stop: no thread."""
+
+
+def _has_points(resource_metrics: Sequence[Any]) -> bool:
+    return any(sm.metrics for rm in resource_metrics for sm in rm.scope_metrics)

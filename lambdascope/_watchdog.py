@@ -1,0 +1,92 @@
+"""Fire a callback shortly before Lambda's deadline: SIGALRM in the main thread, a Timer elsewhere.
+
+The previous SIGALRM handler and interval timer are restored when the watchdog is disarmed,
+so a handler that uses `signal.alarm` or `setitimer` itself keeps working.
+"""
+
+from __future__ import annotations
+
+import importlib
+import signal
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+_SIGALRM: int | None = getattr(signal, "SIGALRM", None)
+_ITIMER_REAL: int = getattr(signal, "ITIMER_REAL", 0)
+_MAIN_IDENT = threading.main_thread().ident
+_get_ident = threading.get_ident
+_setitimer = getattr(signal, "setitimer", None)
+
+# signal.signal wraps the C function with enum conversions (~3 µs); the C one costs ~0.3 µs.
+_raw_signal: Callable[[int, Any], Any] = importlib.import_module("_signal").signal
+
+
+class Watchdog:
+    """One timer per invocation; `disarm` restores what was there before.
+
+    `fired_event` is set once a callback that ran in a Timer thread has finished, so the
+    disarming thread can wait for it; a SIGALRM callback runs to its end before the
+    interrupted main thread continues, so nothing needs waiting there.
+    """
+
+    __slots__ = ("_armed_at", "_callback", "_prev_handler", "_prev_timer", "_timer", "fired_event")
+
+    def __init__(self) -> None:
+        self._callback: Callable[[], None] | None = None
+        self._prev_handler: Any = None
+        self._prev_timer: tuple[float, float] = (0.0, 0.0)
+        self._timer: threading.Timer | None = None
+        self._armed_at = 0.0
+        self.fired_event: threading.Event | None = None
+
+    def arm(self, delay_s: float, callback: Callable[[], None]) -> None:
+        """Call `callback` after `delay_s` seconds unless disarmed first."""
+        self._callback = callback
+        if _SIGALRM is not None and _setitimer is not None and _get_ident() == _MAIN_IDENT:
+            self._prev_handler = _raw_signal(_SIGALRM, self._on_alarm)
+            self._prev_timer = _setitimer(_ITIMER_REAL, max(delay_s, 1e-6))
+            if self._prev_timer[0]:
+                self._armed_at = time.monotonic()
+            return
+        self.fired_event = threading.Event()
+        timer = threading.Timer(max(delay_s, 0.0), self._on_timer)
+        timer.daemon = True
+        self._timer = timer
+        timer.start()
+
+    def disarm(self) -> None:
+        """Cancel the timer and restore the previous SIGALRM handler and itimer."""
+        self._callback = None
+        timer = self._timer
+        if timer is not None:
+            self._timer = None
+            timer.cancel()
+            return
+        if _SIGALRM is None or _setitimer is None:
+            return
+        _setitimer(_ITIMER_REAL, 0)
+        prev = self._prev_handler
+        self._prev_handler = None
+        _raw_signal(_SIGALRM, signal.SIG_DFL if prev is None else prev)
+        delay, interval = self._prev_timer
+        if delay:
+            left = delay - (time.monotonic() - self._armed_at)
+            _setitimer(_ITIMER_REAL, max(left, 1e-6), interval)
+            self._prev_timer = (0.0, 0.0)
+
+    def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
+        callback, self._callback = self._callback, None
+        if callback is not None:
+            callback()
+
+    def _on_timer(self) -> None:
+        try:
+            callback, self._callback = self._callback, None
+            if callback is not None:
+                callback()
+        finally:
+            if self.fired_event is not None:
+                self.fired_event.set()

@@ -1,0 +1,213 @@
+"""Record v1: one compact JSON line per invocation, keys and meanings as design §2."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from typing import Any
+
+import pytest
+
+from lambdascope import instrument
+from lambdascope._output import render_line
+from lambdascope.testing import FakeContext, fake_context
+
+KEYS_SUCCESS_COLD = [
+    "lambdascope", "ts", "function", "version", "request_id", "cold_start", "init_type",
+    "init_ms", "duration_ms", "remaining_ms", "timeout_ms", "outcome", "trigger", "source",
+    "memory_mb", "max_rss_mb", "env_id", "seq", "overhead_us",
+]  # fmt: skip
+
+_TRACE = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+
+API_V2 = {
+    "version": "2.0",
+    "routeKey": "$default",
+    "rawPath": "/orders",
+    "requestContext": {"domainName": "id.execute-api.us-east-1.amazonaws.com"},
+}
+
+
+@instrument(otel=False)
+def ok_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """Return a constant."""
+    return {"ok": 1}
+
+
+class _CountingStdout(io.StringIO):
+    """A real text stream that counts write() calls."""
+
+    writes = 0
+
+    def write(self, s: str) -> int:
+        self.writes += 1
+        return super().write(s)
+
+
+def test_one_record_with_keys_in_design_order(
+    records: list[dict[str, Any]], context: FakeContext
+) -> None:
+    """A cold successful call yields exactly one record with the design's keys, in order."""
+    assert ok_handler(API_V2, context) == {"ok": 1}
+    assert len(records) == 1
+    assert list(records[0]) == KEYS_SUCCESS_COLD
+
+
+def test_record_values_describe_the_call(
+    records: list[dict[str, Any]], context: FakeContext
+) -> None:
+    """Function, request id, memory, trigger and outcome come from context and event."""
+    ok_handler(API_V2, context)
+    rec = records[0]
+    assert (rec["lambdascope"], rec["function"], rec["version"]) == (1, "orders", "$LATEST")
+    assert rec["request_id"] == context.aws_request_id
+    assert (rec["outcome"], rec["trigger"], rec["source"], rec["memory_mb"]) == (
+        "success", "http", "apigw-v2", 256,
+    )  # fmt: skip
+    assert rec["ts"].endswith("Z") and len(rec["ts"]) == 24
+
+
+def test_written_with_one_write_on_stdout_at_call_time(
+    monkeypatch: pytest.MonkeyPatch, context: FakeContext
+) -> None:
+    """The line goes to the sys.stdout of call time, in a single write() ending in newline."""
+    out = _CountingStdout()
+    monkeypatch.setattr(sys, "stdout", out)
+    ok_handler(API_V2, context)
+    assert out.writes == 1
+    line = out.getvalue()
+    assert line.endswith("\n") and line.count("\n") == 1
+    assert ", " not in line and ": " not in line
+
+
+def test_second_call_is_warm_with_next_seq(
+    records: list[dict[str, Any]], context: FakeContext
+) -> None:
+    """Only the first call is cold and carries init_ms; seq counts calls in the environment."""
+    ok_handler(API_V2, context)
+    ok_handler(API_V2, context)
+    first, second = records
+    assert (first["cold_start"], second["cold_start"]) == (True, False)
+    assert (first["seq"], second["seq"]) == (1, 2)
+    assert first["init_ms"] >= 0 and "init_ms" not in second
+    assert first["env_id"] == second["env_id"]
+
+
+@pytest.mark.parametrize("init_type", ["provisioned-concurrency", "snap-start"])
+def test_pre_initialised_environments_are_not_cold(
+    init_type: str, monkeypatch: pytest.MonkeyPatch, records: list[dict[str, Any]]
+) -> None:
+    """Provisioned concurrency and SnapStart: cold_start false, init_type says why."""
+    from lambdascope.testing import reset_process
+
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", init_type)
+    reset_process()
+    ok_handler(API_V2, fake_context())
+    assert (records[0]["cold_start"], records[0]["init_type"]) == (False, init_type)
+    assert "init_ms" not in records[0]
+
+
+def test_timeout_is_remaining_at_entry_rounded_up_to_seconds(
+    records: list[dict[str, Any]],
+) -> None:
+    """timeout_ms is the whole-second timeout; remaining_ms is below it."""
+    ok_handler(API_V2, fake_context(timeout_s=6.0))
+    rec = records[0]
+    assert rec["timeout_ms"] == 6000
+    assert 0 < rec["remaining_ms"] <= 6000
+
+
+def test_duration_has_three_decimals_and_overhead_is_integer(
+    records: list[dict[str, Any]], context: FakeContext
+) -> None:
+    """duration_ms is rounded to 3 decimals; overhead_us is a non-negative integer."""
+    ok_handler(API_V2, context)
+    rec = records[0]
+    assert round(rec["duration_ms"], 3) == rec["duration_ms"] >= 0
+    assert isinstance(rec["overhead_us"], int) and rec["overhead_us"] >= 0
+
+
+def test_trace_id_from_xray_header(
+    monkeypatch: pytest.MonkeyPatch, records: list[dict[str, Any]], context: FakeContext
+) -> None:
+    """trace_id is the Root of _X_AMZN_TRACE_ID."""
+    monkeypatch.setenv(
+        "_X_AMZN_TRACE_ID",
+        "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+    )
+    ok_handler(API_V2, context)
+    assert records[0]["trace_id"] == "1-5759e988-bd862e3fe1be46a994272793"
+
+
+def test_env_id_is_log_stream_after_bracket(
+    monkeypatch: pytest.MonkeyPatch, records: list[dict[str, Any]]
+) -> None:
+    """env_id is the part of AWS_LAMBDA_LOG_STREAM_NAME after ']'."""
+    from lambdascope.testing import reset_process
+
+    monkeypatch.setenv(
+        "AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/25/[$LATEST]3893a1b2c3d4e5f6a7b8c9d0e1f2a3b4"
+    )
+    reset_process()
+    ok_handler(API_V2, fake_context())
+    assert records[0]["env_id"] == "3893a1b2c3d4e5f6a7b8c9d0e1f2a3b4"
+
+
+def test_event_payload_is_never_logged(records: list[dict[str, Any]], context: FakeContext) -> None:
+    """Nothing from the event body or headers appears in the record."""
+    event = dict(API_V2, body='{"card":"4111-SECRET"}', headers={"authorization": "Bearer SECRET"})
+    ok_handler(event, context)
+    assert "SECRET" not in json.dumps(records[0])
+
+
+def _max_record(records: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    ctx = fake_context(
+        function_name=name, function_version="4294967295", memory_mb=10240, timeout_s=900
+    )
+    ok_handler({"awslogs": {"data": "x"}}, ctx)
+    return dict(
+        records[-1], supersedes=True, overhead_us=10**7, seq=10**7, max_rss_mb=10240,
+        duration_ms=899999.999, init_ms=899999.9, init_type="provisioned-concurrency",
+    )  # fmt: skip
+
+
+def test_record_stays_under_512_bytes_at_maximum_sizes(
+    monkeypatch: pytest.MonkeyPatch, records: list[dict[str, Any]]
+) -> None:
+    """With a 64-char name, trace id, large numbers and supersedes the line is <= 512 bytes."""
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", _TRACE)
+    line = render_line(None, "msg", _max_record(records, "f" * 64))
+    assert len(line.encode()) - 1 <= 512
+    assert json.loads(line)["function"].startswith("f" * 24)
+
+
+def test_typical_record_keeps_every_field(
+    monkeypatch: pytest.MonkeyPatch, records: list[dict[str, Any]]
+) -> None:
+    """A usual cold record with a trace id and a 32-char name is not shortened at all."""
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", _TRACE)
+    ok_handler(API_V2, fake_context(function_name="orders-service-prod-create-order"))
+    rec = records[0]
+    assert rec["function"] == "orders-service-prod-create-order" and "trace_id" in rec
+
+
+def test_fast_renderer_matches_json_encoder() -> None:
+    """The f-string renderer gives exactly what json.dumps gives, including escapes."""
+    rec: dict[str, Any] = {
+        "lambdascope": 1, "ts": "2026-11-25T10:00:00.123Z", "function": 'we"ird\\fn\u00e9',
+        "version": "$LATEST", "request_id": "id\n1", "cold_start": True, "init_type": "on-demand",
+        "init_ms": 182.4, "duration_ms": 1e-06, "remaining_ms": 2987, "timeout_ms": 3000,
+        "outcome": "success", "trigger": "http", "source": "apigw-v2", "memory_mb": 256,
+        "max_rss_mb": 61, "trace_id": "1-67", "env_id": "3893", "seq": 1, "overhead_us": 38,
+        "supersedes": True,
+    }  # fmt: skip
+    expected = json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert render_line(None, "msg", rec) == expected
+
+
+def test_renderer_falls_back_for_unexpected_values() -> None:
+    """A null number or a non-str name still renders as valid JSON (via the encoder)."""
+    rec = {"lambdascope": 1, "function": object(), "remaining_ms": None}
+    parsed = json.loads(render_line(None, "msg", rec))
+    assert parsed["remaining_ms"] is None and parsed["function"].startswith("<object")
