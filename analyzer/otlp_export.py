@@ -81,17 +81,48 @@ class Bucket:
 
 @dataclass
 class ExportStats:
-    """What was sent: requests, points, functions, and invocations left out (no timestamp)."""
+    """What was sent: requests, points, functions, and per function invocations left out."""
 
     requests: int = 0
     points: int = 0
     functions: set[str] = field(default_factory=set)
-    untimed: int = 0
+    untimed: dict[str, int] = field(default_factory=dict)
 
 
-_BUCKETS_SQL = """
+_TIMED = """
+WITH untimed AS (
+    SELECT request_id FROM invocations WHERE start_ts IS NULL AND end_ts IS NULL
+), own AS (
+    SELECT file_id, line_no, request_id, ts FROM events
+    WHERE request_id IN (SELECT request_id FROM untimed)
+), stamped AS (
+    SELECT file_id, line_no, ts FROM events WHERE ts IS NOT NULL
+), before AS (
+    SELECT o.request_id, o.ts AS own_ts, s.ts AS near_ts FROM own o
+    ASOF LEFT JOIN stamped s ON o.file_id = s.file_id AND o.line_no >= s.line_no
+), after AS (
+    SELECT o.request_id, s.ts AS near_ts FROM own o
+    ASOF LEFT JOIN stamped s ON o.file_id = s.file_id AND o.line_no <= s.line_no
+), seen AS (
+    SELECT request_id, coalesce(min(own_ts), min(near_ts)) AS ts FROM before GROUP BY 1
+), later AS (
+    SELECT request_id, min(near_ts) AS ts FROM after GROUP BY 1
+), timed AS (
+    SELECT i.*, coalesce(i.start_ts, i.end_ts, seen.ts, later.ts) AS t
+    FROM invocations i
+    LEFT JOIN seen ON i.request_id = seen.request_id
+    LEFT JOIN later ON i.request_id = later.request_id
+)
+"""
+"""Invocations with their best known time: START, else REPORT, else their own first dated
+log line, else the nearest dated line before (or after) theirs in the same file (a stream's
+lines are in time order; console copies of text logs carry no time on START/REPORT)."""
+
+_BUCKETS_SQL = (
+    _TIMED
+    + """
 SELECT coalesce(function, 'unknown') AS fn,
-       (epoch_ms(coalesce(start_ts, end_ts)) // ?) * ? AS bucket,
+       (epoch_ms(t) // ?) * ? AS bucket,
        count(*),
        count(*) FILTER (WHERE outcome = 'error'),
        count(*) FILTER (WHERE outcome = 'timeout'),
@@ -99,27 +130,30 @@ SELECT coalesce(function, 'unknown') AS fn,
        list(duration_ms) FILTER (WHERE duration_ms IS NOT NULL),
        list(init_ms) FILTER (WHERE init_ms IS NOT NULL),
        list(max_memory_mb) FILTER (WHERE max_memory_mb IS NOT NULL)
-FROM invocations
-WHERE coalesce(start_ts, end_ts) IS NOT NULL AND ({where})
+FROM timed
+WHERE t IS NOT NULL AND ({where})
 GROUP BY 1, 2 ORDER BY 1, 2
 """
+)
 
 
 def buckets(con: duckdb.DuckDBPyConnection, filters: Filters, size_ms: int) -> Iterator[Bucket]:
     """The loaded invocations grouped per function and `size_ms` bucket, in time order."""
-    where, params = filters.where()
+    where, params = filters.where(ts_column="t")
     cur = con.execute(_BUCKETS_SQL.format(where=where), [size_ms, size_ms, *params])
     while rows := cur.fetchmany(1000):
         for fn, start, n, err, tmo, cold, durs, inits, mems in rows:
             yield Bucket(fn, int(start), n, err, tmo, cold, durs or [], inits or [], mems or [])
 
 
-def untimed(con: duckdb.DuckDBPyConnection, filters: Filters) -> int:
-    """Invocations that have no timestamp at all (cannot be placed in a bucket)."""
-    where, params = filters.where()
-    sql = f"SELECT count(*) FROM invocations WHERE start_ts IS NULL AND end_ts IS NULL AND {where}"
-    row = con.execute(sql, params).fetchone()
-    return int(row[0]) if row else 0
+def untimed(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
+    """Per function, invocations with no time at all (they cannot be placed in a bucket)."""
+    where, params = filters.where(ts_column="t")
+    sql = _TIMED + (
+        f"SELECT coalesce(function, 'unknown'), count(*) FROM timed WHERE t IS NULL AND {where}"
+        " GROUP BY 1 ORDER BY 1"
+    )
+    return {str(fn): int(n) for fn, n in con.execute(sql, params).fetchall()}
 
 
 def _kv(key: str, value: str) -> KeyValue:

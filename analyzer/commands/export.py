@@ -57,7 +57,12 @@ def run(args: argparse.Namespace) -> int:
     finally:
         con.close()
     if stats.untimed:
-        say("export", f"warning: {stats.untimed} invocations without any timestamp not sent")
+        where = ", ".join(f"{fn}: {n}" for fn, n in stats.untimed.items())
+        say(
+            "export",
+            f"warning: {sum(stats.untimed.values())} invocations have no time at all "
+            f"(no timestamp in their file) and were not sent ({where})",
+        )
     say(
         "export",
         f"sent {stats.points:,} data points for {len(stats.functions)} functions "
