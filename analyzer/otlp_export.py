@@ -1,15 +1,16 @@
 """Metrics derived from loaded invocations, sent to an OTLP/HTTP collector with their own times.
 
-Per function and time bucket: `faas.invocations`, `faas.errors`, `faas.timeouts`,
-`faas.coldstarts` (delta sums) and the histograms `faas.invoke_duration`,
-`faas.init_duration` (seconds) and `faas.mem_usage` (bytes, per-invocation Max Memory Used;
-the histogram's `max` is the bucket's largest). Names come from `lambdascope._names`.
+Per function and time bucket: `faas.invocations` (as in the semantic conventions and the
+runtime: invocations that neither failed nor timed out, so invocations + errors + timeouts =
+the report's invocations), `faas.errors`, `faas.timeouts`, `faas.coldstarts` (delta sums)
+and the histograms `faas.invoke_duration`, `faas.init_duration` (seconds) and
+`faas.mem_usage` (bytes, per-invocation Max Memory Used; a point's `max` is the bucket's). Names come from `lambdascope._names`.
 
 Why protobuf by hand rather than the SDK's MeterProvider: an SDK reader stamps every point
 with the time it collects, so a bucket from last Tuesday would arrive as "now". We build the
 `ExportMetricsServiceRequest` with opentelemetry-proto (a dependency of the OTLP exporter the
 runtime already uses), set each point's start and time to its bucket's bounds (delta
-temporality: each point stands alone, so the sum over points equals the report's totals),
+temporality: each point stands alone, so sums over points give the report's totals),
 and POST it to `<endpoint>/v1/metrics` as the OTLP/HTTP exporter would.
 """
 
@@ -71,6 +72,7 @@ class Bucket:
     function: str
     start_ms: int
     invocations: int
+    """Invocations that neither failed nor timed out (semconv `faas.invocations`)."""
     errors: int
     timeouts: int
     cold_starts: int
@@ -123,7 +125,8 @@ _BUCKETS_SQL = (
     + """
 SELECT coalesce(function, 'unknown') AS fn,
        (epoch_ms(t) // ?) * ? AS bucket,
-       count(*),
+       count(*) FILTER (WHERE outcome IS DISTINCT FROM 'error'
+                        AND outcome IS DISTINCT FROM 'timeout'),
        count(*) FILTER (WHERE outcome = 'error'),
        count(*) FILTER (WHERE outcome = 'timeout'),
        count(*) FILTER (WHERE cold_start),
@@ -212,7 +215,7 @@ def _metrics(group: Sequence[Bucket], size_ms: int) -> list[pb.Metric]:
     out = [
         _counter(name, EXPORTED[name][1], desc, counts[key])
         for name, desc, key in (
-            (n.METRIC_INVOCATIONS, "Invocations", "inv"),
+            (n.METRIC_INVOCATIONS, "Invocations that neither failed nor timed out", "inv"),
             (n.METRIC_ERRORS, "Invocations that failed", "err"),
             (n.METRIC_TIMEOUTS, "Invocations that timed out", "tmo"),
             (n.METRIC_COLDSTARTS, "Cold starts", "cold"),
