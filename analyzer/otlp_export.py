@@ -4,7 +4,8 @@ Per function and time bucket: `faas.invocations` (as in the semantic conventions
 runtime: invocations that neither failed nor timed out, so invocations + errors + timeouts =
 the report's invocations), `faas.errors`, `faas.timeouts`, `faas.coldstarts` (delta sums)
 and the histograms `faas.invoke_duration`, `faas.init_duration` (seconds) and
-`faas.mem_usage` (bytes, per-invocation Max Memory Used; a point's `max` is the bucket's). Names come from `lambdascope._names`.
+`faas.mem_usage` (bytes, per-invocation Max Memory Used; a point's `max` is the bucket's).
+Names come from `lambdascope._names`.
 
 Why protobuf by hand rather than the SDK's MeterProvider: an SDK reader stamps every point
 with the time it collects, so a bucket from last Tuesday would arrive as "now". We build the
