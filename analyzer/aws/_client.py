@@ -154,6 +154,13 @@ def explain_client_error(response: Any, operation: str) -> str:
             "another export task is already running in this account (AWS allows one): wait "
             "for it ('aws logs describe-export-tasks --status-code RUNNING') and re-run"
         )
+    if code == "MalformedQueryException":
+        return f"Logs Insights rejected the query ({text}): please report this as a bug"
+    if code == "LimitExceededException" and operation == "StartQuery":
+        return (
+            "too many Logs Insights queries are running in this account: wait for them to "
+            "finish (or stop them in the console) and re-run"
+        )
     if code == "LimitExceededException":
         return f"AWS limit reached in {operation} ({text}): try again later"
     return f"AWS refused {operation} ({code}: {text})"

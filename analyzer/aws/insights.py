@@ -43,6 +43,9 @@ def normalize_query(text: str) -> str:
 ROW_CAP = 10_000
 """Most rows one Logs Insights query returns."""
 
+MAX_GROUPS = 50
+"""Most log groups one StartQuery may name."""
+
 POLL_FIRST_S = 0.5
 POLL_MAX_S = 5.0
 """GetQueryResults polling: the first pause, doubled up to the max."""
@@ -74,19 +77,20 @@ def load_insights(
     logs = client or make_client("logs", AwsTarget(region, profile, endpoint_url))
     start, end = math.floor(since.timestamp()), math.ceil(until.timestamp()) - 1
     rows: dict[str, dict[str, str]] = {}
-    pending = [(start, end)]
+    groups = list(log_groups)
     with aws_errors("Logs Insights"):
-        while pending:
-            lo, hi = pending.pop()
-            result = run_query(logs, list(log_groups), lo, hi, sleep)
-            if len(result) >= row_cap and hi > lo:
-                mid = (lo + hi) // 2
-                pending += [(mid + 1, hi), (lo, mid)]
-                continue
-            for row in result:
-                if row.get("@requestId"):
-                    rows[row["@requestId"]] = row
-    return insert_rows(con, list(log_groups), rows.values())
+        for i in range(0, len(groups), MAX_GROUPS):
+            chunk = groups[i : i + MAX_GROUPS]
+            pending = [(start, end)]
+            while pending:
+                lo, hi = pending.pop()
+                result = run_query(logs, chunk, lo, hi, sleep)
+                if len(result) >= row_cap and hi > lo:
+                    mid = (lo + hi) // 2
+                    pending += [(mid + 1, hi), (lo, mid)]
+                    continue
+                rows.update((r["@requestId"], r) for r in result if r.get("@requestId"))
+    return insert_rows(con, groups, rows.values())
 
 
 def _load_from_args(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, **kwargs: Any) -> int:
