@@ -149,7 +149,8 @@ class Runtime:
             return None
 
     def _telemetry(self, context: Any) -> Telemetry | None:
-        if self.telemetry is None and not self._otel_failed:
+        tel = self.telemetry
+        if (tel is None or tel.closed) and not self._otel_failed:
             try:
                 from lambdascope._otel import telemetry_for  # OTel SDK: only when used
 

@@ -104,7 +104,8 @@ class Telemetry:
             resource=self.resource, metric_readers=[self.reader], exemplar_filter=exemplars
         )
         self.tracer = self.tracer_provider.get_tracer(SCOPE)
-        self._closed = False
+        self.closed = False
+        """True after shutdown (tests; process exit): callers then build a new one."""
         atexit.register(self.shutdown)
         self.counts = {"success": 0, "error": 0, "timeout": 0, "cold": 0}
         """Totals behind the observable counters (faas.invocations counts successes)."""
@@ -241,9 +242,9 @@ class Telemetry:
 
     def shutdown(self) -> None:
         """Flush what is left within the budget and stop background exporters; never raises."""
-        if self._closed:
+        if self.closed:
             return
-        self._closed = True
+        self.closed = True
         atexit.unregister(self.shutdown)
         budget_ms = self.config.flush_budget_ms
         try:
