@@ -39,8 +39,22 @@ COLD_RUNS = 3 if QUICK else 7
 WARM: dict[str, tuple[Callable[[], wv.Handler], bool]] = {
     "bare": (wv.bare, False),
     "lambdascope_log_only": (lambda: wv.lambdascope(otel=False), False),
-    "lambdascope_span_metrics_flush_off": (lambda: wv.lambdascope(flush="off"), False),
-    "lambdascope_span_metrics_flush_interval": (lambda: wv.lambdascope(flush="interval"), False),
+    "lambdascope_span_metrics_flush_off": (
+        lambda: wv.lambdascope_noop_export(flush="off"),
+        False,
+    ),
+    "lambdascope_span_metrics_flush_interval": (
+        lambda: wv.lambdascope_noop_export(flush="interval"),
+        False,
+    ),
+    "lambdascope_span_metrics_flush_off_otlp_background": (
+        lambda: wv.lambdascope(flush="off"),
+        False,
+    ),
+    "lambdascope_span_metrics_flush_interval_otlp_background": (
+        lambda: wv.lambdascope(flush="interval"),
+        False,
+    ),
     "lambdascope_flush_end_loopback": (lambda: wv.lambdascope(flush="end"), True),
     "powertools_logger_metrics": (wv.powertools, False),
     "otel_contrib_noop_exporter": (lambda: wv.otel_contrib("noop"), False),
@@ -208,6 +222,12 @@ def run() -> dict[str, Any]:
             "cold": (
                 f"fresh process per sample, median of {COLD_RUNS}; ms from before the library "
                 "import to after the first invocation; overhead = variant - bare; rich blocked"
+            ),
+            "lambdascope_span_metrics": (
+                "flush off / interval variants use no-op span and metric exporters, like the "
+                "OTel contrib no-op variant (the targets compare these); the *_otlp_background "
+                "variants export to the loopback sink from the SDK's background threads "
+                "(information: that export competes for the GIL with the handler)"
             ),
             "otel_contrib": (
                 "AwsLambdaInstrumentor over SDK TracerProvider(BatchSpanProcessor) and "

@@ -106,6 +106,27 @@ def lambdascope(**options: Any) -> Handler:
     return wrapped
 
 
+def lambdascope_noop_export(**options: Any) -> Handler:
+    """`@instrument(**options)` whose OTLP exporters are no-ops, like the contrib no-op variant.
+
+    lambdascope builds its exporters on the first invocation of a (service, flush) setting;
+    that first call runs with both exporter factories answering no-op exporters. The own
+    service name keeps these providers apart from the exporting variants'.
+    """
+    from unittest import mock
+
+    from lambdascope import _export, instrument
+
+    spans, metrics = _noop_exporters()
+    wrapped: Handler = instrument(service=f"{FUNCTION}-noop-{options.get('flush')}", **options)(h)
+    with (
+        mock.patch.object(_export.Exporters, "span_exporter", lambda self: spans),
+        mock.patch.object(_export.Exporters, "metric_exporter", lambda self: metrics),
+    ):
+        wrapped(EVENT, make_context())
+    return wrapped
+
+
 def powertools() -> Handler:
     """Powertools Logger (inject_lambda_context + one info) and Metrics (cold start + 1)."""
     from aws_lambda_powertools import Logger, Metrics
