@@ -1,0 +1,134 @@
+"""Load log files into the analyzer's tables: sources -> detect -> parse -> store -> merge.
+
+Line-oriented text (S3 export, plain text, `aws logs tail`) goes through DuckDB SQL
+(`analyzer.parse.sql`); JSON containers and anything DuckDB refuses (invalid UTF-8, a
+truncated gzip, stray carriage returns) through the pure-Python parsers.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+
+from analyzer import detect as _detect
+from analyzer import sources as _sources
+from analyzer.merge import merge
+from analyzer.parse.sql import EVIDENCE_DDL
+from analyzer.parse.store_file import FileLoad, load_file, path_identity, scalar
+
+
+class LoadError(Exception):
+    """Nothing at all could be read; the message says why and what to do."""
+
+
+@dataclass(slots=True)
+class LoadResult:
+    """What one `load_paths` call did."""
+
+    files: int = 0
+    skipped_unchanged: int = 0
+    lines: int = 0
+    events: int = 0
+    rejected: int = 0
+    invocations: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Progress:
+    """A one-line \\r bar on stderr, shown only on a terminal and after about a second."""
+
+    def __init__(self, total: int, enabled: bool | None) -> None:
+        self.total = total
+        self.start = time.monotonic()
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.shown = False
+
+    def update(self, done: int, lines: int) -> None:
+        if not self.enabled or time.monotonic() - self.start < 1.0:
+            return
+        width = 30
+        filled = width * done // max(self.total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        sys.stderr.write(f"\rloading [{bar}] {done}/{self.total} files, {lines:,} lines")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _forget(con: duckdb.DuckDBPyConnection, file_ids: list[int]) -> None:
+    """Remove what earlier loads of changed files put in; their request ids get re-merged."""
+    for fid in file_ids:
+        con.execute(
+            "INSERT INTO _affected SELECT DISTINCT request_id FROM load_evidence "
+            "WHERE file_id = ? AND request_id IS NOT NULL",
+            [fid],
+        )
+        for table in ("events", "rejects", "load_evidence", "files"):
+            con.execute(f"DELETE FROM {table} WHERE file_id = ?", [fid])
+
+
+def load_paths(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[str],
+    *,
+    function: str | None = None,
+    progress: bool | None = None,
+    engine: str = "auto",
+) -> LoadResult:
+    """Load every file named by `paths` ('-' = stdin) into the tables of `con`.
+
+    `engine="python"` skips the DuckDB fast path (the differential tests use it)."""
+    srcs, warnings = _sources.expand(list(paths))
+    result = LoadResult(warnings=warnings)
+    con.execute(EVIDENCE_DDL)
+    con.execute("CREATE OR REPLACE TEMP TABLE _affected (request_id VARCHAR)")
+    had_invocations = bool(scalar(con, "SELECT count(*) > 0 FROM invocations"))
+    bar = _Progress(len(srcs), progress)
+    readable = 0
+    try:
+        for i, src in enumerate(srcs, 1):
+            try:
+                fp = _sources.fingerprint(src)
+            except OSError as exc:
+                result.warnings.append(f"{src.display}: cannot read ({exc}); check permissions")
+                continue
+            if con.execute("SELECT 1 FROM files WHERE fingerprint = ?", [fp]).fetchall():
+                result.skipped_unchanged += 1
+                readable += 1
+                continue
+            old = con.execute(
+                "SELECT file_id FROM files WHERE path = ?", [path_identity(src)]
+            ).fetchall()
+            _forget(con, [r[0] for r in old])
+            head = _sources.read_head(src, _detect.HEAD_BYTES)
+            fl: FileLoad = load_file(
+                con, src, fp, _detect.detect(head), function, force_python=engine == "python"
+            )
+            result.files += 1
+            result.lines += fl.lines
+            result.events += fl.lines - fl.rejected
+            result.rejected += fl.rejected
+            result.warnings.extend(fl.warnings)
+            if fl.status in ("ok", "truncated"):
+                readable += 1
+            bar.update(i, result.lines)
+        merge(con, partial=had_invocations)
+    finally:
+        bar.close()
+        for src in srcs:
+            if src.temp:
+                os.unlink(src.path)
+    result.invocations = int(scalar(con, "SELECT count(*) FROM invocations"))
+    if readable == 0:
+        detail = "; ".join(result.warnings) or "no input given"
+        raise LoadError(f"nothing could be loaded: {detail}")
+    return result

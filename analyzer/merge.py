@@ -1,0 +1,145 @@
+"""Merge invocation evidence into `invocations`, and rebuild `environments`/`init_failures`.
+
+START/END facts come straight from `events` (kind start/end); everything else from
+`load_evidence`. Built as joins of small per-kind aggregates: fast for millions of lines.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+_AFF = "AND (NOT $partial OR request_id IN (SELECT request_id FROM _affected))"
+_LS = "arg_max({c}, {{'t': ts, 'f': file_id, 'l': line_no}})"
+_VERSION = (
+    "CASE WHEN starts_with(message, '{') THEN CASE WHEN json_valid(message) THEN "
+    "json_extract_string(message, '$.record.version') END "
+    "WHEN contains(message, 'Version: ') THEN "
+    "nullif(regexp_extract(message, 'Version: ([^ \\t\\n\\r\\f]+)', 1), '') END"
+)
+
+MERGE = f"""
+INSERT INTO invocations
+WITH s AS (
+  SELECT request_id, min(ts) FILTER (WHERE kind = 'start') AS start_line_ts,
+    min(ts) AS se_first, max(ts) AS se_last, max(env_id) AS env_id,
+    max(function) FILTER (WHERE function <> 'unknown') AS fn, any_value(function) AS fn_any,
+    any_value(message) FILTER (WHERE kind = 'start') AS start_msg,
+    bool_or(kind = 'start') AS has_start
+  FROM events
+  WHERE kind IN ('start', 'end') AND request_id IS NOT NULL {_AFF}
+  GROUP BY request_id
+), r AS (
+  SELECT request_id, max(ts) AS report_ts, max(env_id) AS env_id,
+    max(function) FILTER (WHERE function <> 'unknown') AS fn, any_value(function) AS fn_any,
+    max(init_ms) AS init_ms, max(restore_ms) AS restore_ms, max(duration_ms) AS duration_ms,
+    max(billed_ms) AS billed_ms, max(memory_mb) AS memory_mb,
+    max(max_memory_mb) AS max_memory_mb, bool_or(status = 'timeout') AS timeout,
+    bool_or(status = 'error') AS error, max(error_type) AS error_type,
+    max(trace_id) AS trace_id
+  FROM load_evidence WHERE kind = 'report' {_AFF}
+  GROUP BY request_id
+), o AS (
+  SELECT request_id, min(ts) AS first_ts, max(ts) AS last_ts, max(env_id) AS env_id,
+    max(function) FILTER (WHERE function <> 'unknown') AS fn, any_value(function) AS fn_any,
+    bool_or(status = 'timeout' AND kind IN ('runtime_done', 'timeout')) AS timeout,
+    bool_or(status = 'error' AND kind IN ('runtime_done', 'error')) AS error,
+    max(error_type) FILTER (WHERE kind = 'runtime_done') AS rd_etype,
+    max(error_type) FILTER (WHERE kind = 'error') AS e_etype,
+    max(error_message) FILTER (WHERE kind = 'error') AS e_msg,
+    bool_or(kind = 'error' AND error_message LIKE '%signal: killed%') AS killed,
+    max(timeout_ms) FILTER (WHERE kind = 'timeout') AS t_timeout,
+    max(trace_id) FILTER (WHERE kind <> 'lambdascope') AS trace_id,
+    bool_or(kind = 'lambdascope') AS has_ls, bool_or(kind = 'runtime_done') AS has_rd,
+    {_LS.format(c="status")} FILTER (WHERE kind = 'lambdascope') AS ls_status,
+    {_LS.format(c="cold_start")} FILTER (WHERE kind = 'lambdascope') AS ls_cold,
+    {_LS.format(c="init_ms")} FILTER (WHERE kind = 'lambdascope') AS ls_init,
+    {_LS.format(c="duration_ms")} FILTER (WHERE kind = 'lambdascope') AS ls_duration,
+    {_LS.format(c="memory_mb")} FILTER (WHERE kind = 'lambdascope') AS ls_memory,
+    {_LS.format(c="version")} FILTER (WHERE kind = 'lambdascope') AS ls_version,
+    {_LS.format(c="error_type")} FILTER (WHERE kind = 'lambdascope') AS ls_etype,
+    {_LS.format(c="error_message")} FILTER (WHERE kind = 'lambdascope') AS ls_emsg,
+    {_LS.format(c="timeout_ms")} FILTER (WHERE kind = 'lambdascope') AS ls_timeout,
+    {_LS.format(c="remaining_ms")} FILTER (WHERE kind = 'lambdascope') AS remaining_ms,
+    {_LS.format(c="trigger")} FILTER (WHERE kind = 'lambdascope') AS trigger,
+    {_LS.format(c="trace_id")} FILTER (WHERE kind = 'lambdascope') AS ls_trace
+  FROM load_evidence
+  WHERE kind IN ('runtime_done', 'timeout', 'error', 'lambdascope', 'xray')
+    AND request_id IS NOT NULL {_AFF}
+  GROUP BY request_id
+), ids AS (
+  SELECT request_id FROM s UNION SELECT request_id FROM r UNION SELECT request_id FROM o
+), m AS (
+  SELECT ids.request_id,
+    coalesce(r.fn, s.fn, o.fn, r.fn_any, s.fn_any, o.fn_any) AS function,
+    coalesce(r.env_id, s.env_id, o.env_id) AS env_id,
+    s.start_line_ts, s.start_msg, r.report_ts, least(s.se_first, o.first_ts) AS first_ts,
+    greatest(s.se_last, o.last_ts) AS last_ts,
+    r.request_id IS NOT NULL AS has_report, coalesce(s.has_start, false) AS has_start,
+    coalesce(o.has_ls, false) AS has_ls, coalesce(o.has_rd, false) AS has_rd,
+    r.init_ms AS r_init, r.restore_ms AS r_restore,
+    coalesce(r.duration_ms, o.ls_duration) AS duration_ms, r.billed_ms,
+    coalesce(r.memory_mb, o.ls_memory) AS memory_mb, r.max_memory_mb,
+    CASE WHEN coalesce(r.timeout, false) OR coalesce(o.timeout, false)
+              OR o.ls_status = 'timeout' THEN 'timeout'
+         WHEN coalesce(r.error, false) OR coalesce(o.error, false)
+              OR o.ls_status = 'error' THEN 'error'
+         WHEN r.request_id IS NOT NULL OR o.ls_status = 'success' THEN 'success' END AS outcome,
+    coalesce(r.error_type, o.rd_etype, o.e_etype, o.ls_etype) AS etype,
+    coalesce(o.e_msg, o.ls_emsg) AS emsg, coalesce(o.killed, false) AS killed,
+    coalesce(o.t_timeout, o.ls_timeout) AS timeout_ms, r.duration_ms AS r_duration,
+    o.ls_cold, o.ls_init, o.ls_version, o.remaining_ms, o.trigger,
+    coalesce(r.trace_id, o.trace_id, o.ls_trace) AS trace_id
+  FROM ids LEFT JOIN s USING (request_id) LEFT JOIN r USING (request_id)
+    LEFT JOIN o USING (request_id)
+)
+SELECT function, coalesce({_VERSION.replace("message", "start_msg")}, ls_version) AS version,
+  request_id, env_id,
+  coalesce(start_line_ts,
+           report_ts - to_microseconds(CAST(duration_ms * 1000 AS BIGINT)), first_ts),
+  coalesce(report_ts, last_ts),
+  CASE WHEN r_init IS NOT NULL OR r_restore IS NOT NULL THEN true
+       WHEN ls_cold IS NOT NULL THEN ls_cold
+       WHEN has_report THEN false END,
+  coalesce(r_init, ls_init), r_restore, duration_ms, billed_ms, memory_mb, max_memory_mb,
+  outcome,
+  CASE WHEN outcome = 'error' AND (etype = 'Runtime.OutOfMemory'
+            OR (killed AND max_memory_mb >= memory_mb)) THEN 'Runtime.OutOfMemory'
+       WHEN outcome IN ('error', 'timeout') THEN etype END,
+  CASE WHEN outcome IN ('error', 'timeout') THEN emsg END,
+  coalesce(timeout_ms, CASE WHEN outcome = 'timeout' THEN r_duration END),
+  remaining_ms, trigger, trace_id, env.runtime_version,
+  CASE WHEN has_report THEN 'report' WHEN has_ls THEN 'lambdascope'
+       WHEN has_start OR has_rd THEN 'start' ELSE 'error' END
+FROM m LEFT JOIN (
+  SELECT env_id, max(runtime_version) AS runtime_version FROM load_evidence
+  WHERE kind IN ('init_start', 'restore_start') AND env_id IS NOT NULL GROUP BY env_id
+) env USING (env_id)
+"""
+"""One invocations row per request id (design §3): REPORT beats platform records beats the
+last lambdascope record; a timeout anywhere beats an error beats success."""
+
+ENVIRONMENTS = """
+DELETE FROM environments;
+INSERT INTO environments
+SELECT coalesce(max(function) FILTER (WHERE function <> 'unknown'), any_value(function)),
+  env_id, min(start_ts), max(end_ts), count(*), max(runtime_version)
+FROM invocations WHERE env_id IS NOT NULL GROUP BY env_id;
+DELETE FROM init_failures;
+INSERT INTO init_failures
+SELECT DISTINCT function, env_id, ts, phase, status, error_type, init_ms
+FROM load_evidence
+WHERE kind = 'init_report' AND coalesce(status, 'error') <> 'success';
+"""
+"""Environments and init failures are small: rebuilt whole after every load."""
+
+
+def merge(con: duckdb.DuckDBPyConnection, *, partial: bool) -> None:
+    """Rebuild the invocations of the request ids in `_affected` (all of them unless partial)."""
+    if partial:
+        con.execute(
+            "DELETE FROM invocations WHERE request_id IN (SELECT request_id FROM _affected)"
+        )
+    else:
+        con.execute("DELETE FROM invocations")
+    con.execute(MERGE, {"partial": partial})
+    con.execute(ENVIRONMENTS)

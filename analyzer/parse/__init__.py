@@ -1,0 +1,1 @@
+"""Parsers: containers -> raw events -> classified rows (Python), and the SQL fast path."""

@@ -1,0 +1,142 @@
+"""The pure-Python path: raw events -> stage rows and evidence rows (same shape as the SQL
+fast path's `_stage` table), with continuation / open-invocation inheritance per stream."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from analyzer.parse.containers import RawEvent, Unwrapped
+from analyzer.parse.message import (
+    ENV_KINDS,
+    EVIDENCE_FIELDS,
+    EVIDENCE_KINDS,
+    Parsed,
+    classify_message,
+)
+
+STAGE_COLUMNS = (
+    ("line_no", "BIGINT"),
+    ("reject", "VARCHAR"),
+    ("cont", "BOOLEAN"),
+    ("ts", "VARCHAR"),
+    ("stream", "VARCHAR"),
+    ("rid", "VARCHAR"),
+    ("level", "VARCHAR"),
+    ("kind", "VARCHAR"),
+    ("msg", "VARCHAR"),
+    ("fn", "VARCHAR"),
+    ("env", "VARCHAR"),
+    ("gfn", "VARCHAR"),
+)
+"""Columns (and DuckDB types) of the stage table both paths fill."""
+
+EVIDENCE_TYPES = {
+    "memory_mb": "INTEGER",
+    "max_memory_mb": "INTEGER",
+    "cold_start": "BOOLEAN",
+    **{
+        f: "DOUBLE"
+        for f in (
+            "duration_ms",
+            "billed_ms",
+            "init_ms",
+            "restore_ms",
+            "timeout_ms",
+            "remaining_ms",
+        )
+    },
+}
+PYEV_COLUMNS = (
+    ("line_no", "BIGINT"),
+    *((f, EVIDENCE_TYPES.get(f, "VARCHAR")) for f in EVIDENCE_FIELDS),
+)
+"""Columns of the Python path's evidence rows (joined to the resolved rows by line_no)."""
+
+_GROUP = re.compile(r"/aws/lambda/([^/]+)$")
+
+
+def group_function(group: str | None) -> str | None:
+    """The function a log group belongs to: `/aws/lambda/NAME` -> NAME."""
+    if not group:
+        return None
+    m = _GROUP.search(group)
+    return m.group(1) if m else None
+
+
+def _row(ev: RawEvent, p: Parsed) -> list[Any]:
+    kind = "continuation" if ev.cont and p.kind == "app" else p.kind
+    return [
+        ev.line_no,
+        None,
+        ev.cont,
+        ev.ts or p.ts,
+        ev.stream,
+        p.request_id or None,
+        p.level,
+        kind,
+        ev.message,
+        p.function,
+        p.env_id,
+        group_function(ev.group),
+    ]
+
+
+def _inherit(rows: list[list[Any]]) -> None:
+    """Mirror of `analyzer.parse.sql.INHERIT`, in place."""
+    orid: dict[Any, str] = {}
+    head: dict[Any, tuple[Any, Any, Any]] = {}
+    for r in rows:
+        stream, kind, pre = r[4], r[7], r[5]
+        if kind == "error" and pre is None:
+            r[5] = orid.get(stream) or None
+        if kind in ("end", "report"):
+            orid[stream] = ""
+        elif pre is not None:
+            orid[stream] = pre
+        h = head.get(stream)
+        if kind != "continuation":
+            head[stream] = (r[3], r[5], r[6])
+        if h is None:
+            continue
+        if kind == "continuation":
+            r[3] = r[3] or h[0]
+            r[5] = r[5] or h[1]
+            r[6] = r[6] or h[2]
+        elif kind == "xray":
+            r[5] = r[5] or h[1]
+
+
+def _is_evidence(kind: str, rid: str | None) -> bool:
+    return (
+        (kind in EVIDENCE_KINDS and rid is not None)
+        or kind in ENV_KINDS
+        or (kind == "restore_start")
+    )
+
+
+def stage_rows(unwrapped: Unwrapped) -> tuple[list[list[Any]], list[list[Any]], int]:
+    """Stage rows (events, then rejects), evidence rows and the number of duplicate ids."""
+    rows: list[list[Any]] = []
+    evidence: dict[int, dict[str, Any]] = {}
+    seen_ids: set[str] = set()
+    dupes = 0
+    for ev in unwrapped.events:
+        if ev.event_id is not None:
+            if ev.event_id in seen_ids:
+                dupes += 1
+                continue
+            seen_ids.add(ev.event_id)
+        p = classify_message(ev.message)
+        rows.append(_row(ev, p))
+        evidence[ev.line_no] = p.evidence
+    _inherit(rows)
+    ev_rows = [
+        [r[0], *(evidence[r[0]].get(f) for f in EVIDENCE_FIELDS)]
+        for r in rows
+        if _is_evidence(r[7], r[5])
+    ]
+    for rej in unwrapped.rejects:
+        rows.append([rej.line_no, rej.reason, False, None, None, None, None, None, rej.raw])
+        rows[-1].extend([None, None, None])
+    return rows, ev_rows, dupes
