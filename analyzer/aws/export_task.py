@@ -69,7 +69,10 @@ def fetch_export(
             if p
         )
         with aws_errors(f"log group {group}"):
-            task_id = state.get("taskId") or _create(logs, group, start, end, bucket, dest)
+            task_id = state.get("taskId")
+            if task_id and not _usable(logs, task_id):
+                task_id = None  # the recorded task failed or was cancelled: export again
+            task_id = task_id or _create(logs, group, start, end, bucket, dest)
             _write_manifest(manifest, {"taskId": task_id, "prefix": dest, "complete": False})
             progress.update(f"export {group}: waiting for task {task_id}", force=True)
             _wait(logs, task_id, sleep)
@@ -92,6 +95,18 @@ def _create(logs: Any, group: str, start: int, end: int, bucket: str, prefix: st
         params["destinationPrefix"] = prefix
     task_id: str = logs.create_export_task(**params)["taskId"]
     return task_id
+
+
+def _usable(logs: Any, task_id: str) -> bool:
+    """Whether a recorded task can still deliver: it exists and did not fail or get cancelled."""
+    from botocore.exceptions import ClientError
+
+    try:
+        tasks = logs.describe_export_tasks(taskId=task_id).get("exportTasks", [])
+    except ClientError:
+        return False
+    code = tasks[0].get("status", {}).get("code", "") if tasks else ""
+    return code not in {"", "FAILED", "CANCELLED"}
 
 
 def _wait(logs: Any, task_id: str, sleep: Callable[[float], None]) -> None:

@@ -24,6 +24,10 @@ from analyzer.aws._progress import Progress
 WINDOW = timedelta(hours=1)
 """Time covered by one output file (the unit of resuming)."""
 
+SETTLE = timedelta(minutes=5)
+"""CloudWatch may ingest events this late: a file fetched sooner after its window's end
+counts as covering only up to (fetch time - SETTLE), so a re-run fetches that window again."""
+
 _NAME = re.compile(r"^filter-(\d{8}T\d{6}\d{3}Z)-(\d{8}T\d{6}\d{3}Z)\.json$")
 _STAMP = "%Y%m%dT%H%M%S"
 
@@ -63,7 +67,7 @@ def windows(since_ms: int, until_ms: int, width_ms: int) -> Iterator[tuple[int, 
 
 
 def existing_windows(folder: Path) -> dict[int, tuple[int, int, Path]]:
-    """Completed files in `folder` by their grid cell start: (start, end, path)."""
+    """Completed files in `folder` by grid cell start: (start, settled end, path)."""
     found: dict[int, tuple[int, int, Path]] = {}
     if not folder.is_dir():
         return found
@@ -72,7 +76,9 @@ def existing_windows(folder: Path) -> dict[int, tuple[int, int, Path]]:
         m = _NAME.match(path.name)
         if m:
             start, end = unstamp(m.group(1)), unstamp(m.group(2))
-            found[start - start % width] = (start, end, path)
+            fetched_ms = int(path.stat().st_mtime * 1000)
+            settled = min(end, fetched_ms - to_ms_delta(SETTLE))
+            found[start - start % width] = (start, settled, path)
     return found
 
 

@@ -6,12 +6,14 @@ import gzip
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from _aws_logdata import put_invocations
 from _support.moto_server import MotoServer
 
+from analyzer.aws import AwsError
 from analyzer.aws._client import AwsTarget, make_client
 from analyzer.aws._progress import Progress
-from analyzer.aws.export_task import ExportResult, download_prefix, fetch_export
+from analyzer.aws.export_task import ExportResult, _wait, download_prefix, fetch_export
 from analyzer.cli import main
 
 
@@ -100,3 +102,28 @@ def test_cli_export_to_missing_bucket_is_clear(moto: MotoServer, tmp_path: Path,
     )  # fmt: skip
     err = capsys.readouterr().err
     assert rc == 1 and "bucket" in err and "Traceback" not in err
+
+
+def test_resumed_task_that_was_cancelled_is_exported_again(moto: MotoServer, tmp_path: Path):
+    """A re-run whose recorded export task ended CANCELLED starts a new task."""
+    moto.client("s3").create_bucket(Bucket="logs-bucket")
+    got = put_invocations(moto.client("logs"), "/aws/lambda/orders", streams=1, per_stream=2)
+    logs, s3 = _clients(moto)
+    args = (logs, s3, ["/aws/lambda/orders"], _dt(got.start_ms), _dt(got.end_ms + 1), tmp_path)
+    first = fetch_export(*args, bucket="logs-bucket", sleep=lambda s: None)
+    moto.client("logs").cancel_export_task(taskId=first.task_ids[0])
+    second = fetch_export(*args, bucket="logs-bucket", sleep=lambda s: None)
+    assert second.task_ids != first.task_ids
+
+
+def test_task_that_fails_is_a_clear_error(moto: MotoServer):
+    """Waiting on a task that ends CANCELLED raises AwsError naming the status and the fix."""
+    moto.client("s3").create_bucket(Bucket="logs-bucket")
+    put_invocations(moto.client("logs"), "/aws/lambda/orders", streams=1, per_stream=1)
+    logs = moto.client("logs")
+    task = logs.create_export_task(
+        logGroupName="/aws/lambda/orders", fromTime=0, to=1, destination="logs-bucket"
+    )["taskId"]
+    logs.cancel_export_task(taskId=task)
+    with pytest.raises(AwsError, match=r"CANCELLED.*bucket policy"):
+        _wait(_clients(moto)[0], task, lambda s: None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -140,3 +141,15 @@ def test_progress_shown_only_on_a_terminal():
     for stream in (tty, pipe):
         Progress(stream=stream).update("fetch x: 10 events", force=True)
     assert "10 events" in tty.getvalue() and pipe.getvalue() == ""
+
+
+def test_window_fetched_too_soon_is_fetched_again(moto: MotoServer, tmp_path: Path):
+    """A window that ended less than 5 minutes before it was fetched is refetched later."""
+    got = put_invocations(moto.client("logs"), "/aws/lambda/orders", streams=1, per_stream=5)
+    since, until = _dt(got.start_ms), _dt(got.end_ms + 1)
+    groups = ["/aws/lambda/orders"]
+    (path,) = fetch_filter(_logs(moto), groups, since, until, tmp_path).files
+    os.utime(path, (until.timestamp() + 60, until.timestamp() + 60))
+    assert len(fetch_filter(_logs(moto), groups, since, until, tmp_path).files) == 1
+    os.utime(path, (until.timestamp() + 600, until.timestamp() + 600))
+    assert fetch_filter(_logs(moto), groups, since, until, tmp_path).skipped == 1
