@@ -76,6 +76,22 @@ def filters_from(args: argparse.Namespace, command: str) -> Filters | int:
         return EXIT_USAGE
 
 
+def warn_untimed(con: duckdb.DuckDBPyConnection, filters: Filters, command: str) -> None:
+    """Say how many invocations a time window leaves out only because their time is unknown."""
+    if filters.since is None and filters.until is None:
+        return
+    where, params = Filters(function=filters.function).where()
+    row = con.execute(
+        f"SELECT count(*) FROM invocations WHERE start_ts IS NULL AND {where}", params
+    ).fetchone()
+    if row and row[0]:
+        say(
+            command,
+            f"warning: {row[0]} invocation(s) have no timestamp (logs without times) "
+            "and are left out by --since/--until",
+        )
+
+
 def write_out(text: str) -> None:
     """Print `text` and flush now, so a closed pipe surfaces here as BrokenPipeError."""
     sys.stdout.write(text + "\n")
@@ -100,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(con, int):
         return con
     try:
+        warn_untimed(con, filters, "report")
         summary = queries.summary(con, filters)
     finally:
         con.close()

@@ -90,3 +90,14 @@ def test_csv_format_prints_a_total_row(db: Path, capsys: pytest.CaptureFixture[s
     assert main(["report", "--db", str(db), "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(",")[0] for line in lines] == ["function", "billing", "orders", "(total)"]
+
+
+def test_time_window_warns_about_invocations_without_time(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Invocations with no timestamp are left out by --since and a warning says how many."""
+    con = open_db(db)
+    con.execute("INSERT INTO invocations (function, request_id) VALUES ('orders', 'untimed')")
+    con.close()
+    assert main(["report", "--db", str(db), "--since", "2026-11-24T08:00:00Z"]) == 0
+    assert "1 invocation(s) have no timestamp" in capsys.readouterr().err
