@@ -1,22 +1,24 @@
-"""OTLP/HTTP export with hard time limits: lazy exporters, a span buffer, an on-demand reader."""
+"""OTLP/HTTP export with hard time limits: lazy exporters, a span buffer, periodic metrics."""
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from opentelemetry.sdk.metrics.export import MetricReader
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
 from lambdascope._config import Config
-from lambdascope._report import report_once
+from lambdascope._report import report_exception, report_once
 
 if TYPE_CHECKING:
-    from opentelemetry.sdk.metrics.export import MetricExporter, MetricsData
+    from opentelemetry.sdk.metrics.export import MetricExporter
     from opentelemetry.sdk.trace.export import SpanExporter
+
+    from lambdascope._metrics import FaasMetrics
 
 MAX_BUFFERED_SPANS = 2048
 """Spans kept for the next flush; beyond, new spans are dropped (and reported once)."""
@@ -137,17 +139,43 @@ class Exporters:
             )
         return BatchSpanProcessor(self.span_exporter())
 
-    def periodic_reader(self, config: Config) -> MetricReader:
-        """Background metric export (flush `interval`: every N s; `off`: SDK defaults)."""
-        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-
+    def periodic_metrics(self, config: Config, metrics: FaasMetrics) -> PeriodicExport:
+        """Background metric export (flush `interval`: every N s; `off`: every
+        OTEL_METRIC_EXPORT_INTERVAL ms, default 60 s)."""
         if config.flush == "interval":
-            return PeriodicExportingMetricReader(
-                self.metric_exporter(),
-                export_interval_millis=config.flush_interval_s * 1000,
-                export_timeout_millis=config.flush_budget_ms,
-            )
-        return PeriodicExportingMetricReader(self.metric_exporter())
+            period_s = config.flush_interval_s
+        else:
+            try:
+                period_s = float(os.environ.get("OTEL_METRIC_EXPORT_INTERVAL", "60000")) / 1000
+            except ValueError:
+                period_s = 60.0
+        return PeriodicExport(max(period_s, 0.05), lambda: self._export_metrics(metrics))
+
+    def _export_metrics(self, metrics: FaasMetrics) -> None:
+        data = metrics.collect()
+        if data is not None:
+            self.metric_exporter().export(data)
+
+
+class PeriodicExport:
+    """A daemon thread calling `export` every `period_s` seconds until stopped."""
+
+    def __init__(self, period_s: float, export: Callable[[], None]) -> None:
+        self._period_s, self._export = period_s, export
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lambdascope-metrics", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._period_s):
+            try:
+                self._export()
+            except Exception as exc:
+                report_exception("metrics-export", "exporting metrics", exc)
+
+    def stop(self) -> None:
+        """Stop the thread (the caller flushes what is left)."""
+        self._stop.set()
 
 
 class BufferSpanProcessor(SpanProcessor):
@@ -177,34 +205,3 @@ class BufferSpanProcessor(SpanProcessor):
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         self.export(timeout_millis / 1000)
         return True
-
-
-class FlushMetricReader(MetricReader):
-    """Metric reader that exports only when collected (flush policy `end`)."""
-
-    def __init__(self, exporters: Exporters) -> None:
-        from opentelemetry.sdk.metrics import Counter, Histogram
-        from opentelemetry.sdk.metrics.export import AggregationTemporality
-
-        self._exporters = exporters
-        preference = os.environ.get("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "")
-        temporality = (
-            AggregationTemporality.DELTA
-            if preference.strip().lower() in ("delta", "lowmemory")
-            else AggregationTemporality.CUMULATIVE
-        )
-        super().__init__(preferred_temporality={Counter: temporality, Histogram: temporality})
-
-    def _receive_metrics(
-        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
-    ) -> None:
-        if metrics_data is None or not _has_points(metrics_data.resource_metrics):
-            return
-        self._exporters.metric_exporter().export(metrics_data, timeout_millis=timeout_millis)
-
-    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
-        """Nothing to stop: no thread."""
-
-
-def _has_points(resource_metrics: Sequence[Any]) -> bool:
-    return any(sm.metrics for rm in resource_metrics for sm in rm.scope_metrics)

@@ -73,6 +73,7 @@ class Invocation(Watchdog):
         "overhead",
         "remaining_entry",
         "request_id",
+        "rss_mb",
         "seq",
         "source",
         "span",
@@ -104,6 +105,7 @@ class Invocation(Watchdog):
         self.seq = 0
         self.start = 0.0
         self.overhead = 0.0
+        self.rss_mb = 0
 
     def take(self) -> bool:
         """Claim the right to write the record; False when the other side already did."""
@@ -184,6 +186,7 @@ class Runtime:
     ) -> None:
         outcome = "success" if exc is None else "error"
         remaining = _remaining(inv.context)
+        inv.rss_mb = _record.max_rss_mb()
         tel = self.telemetry
         if tel is not None and inv.span is not None and not superseding:
             try:
@@ -231,7 +234,7 @@ class Runtime:
         rec["trigger"] = inv.trigger
         rec["source"] = inv.source
         rec["memory_mb"] = p.memory(getattr(inv.context, "memory_limit_in_mb", None))
-        rec["max_rss_mb"] = _record.max_rss_mb()
+        rec["max_rss_mb"] = inv.rss_mb
         trace_id = _record.xray_trace()[0]
         if trace_id is not None:
             rec["trace_id"] = trace_id
@@ -249,6 +252,7 @@ class Runtime:
         try:
             t_now = _perf()
             remaining = _remaining(inv.context)
+            inv.rss_mb = _record.max_rss_mb()
             write_record(self._record(inv, "timeout", None, t_now, remaining, False))
             tel = self.telemetry
             if tel is not None and inv.span is not None:

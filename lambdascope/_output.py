@@ -37,15 +37,12 @@ _sinks: list[Callable[[str], None]] = []
 def _fast_line(r: MutableMapping[str, Any]) -> str:
     """Render a record v1 built by `_invocation` with an f-string (3x faster than json).
 
-    Numbers are ours (int/float, never bool); strings from outside are escaped. Raises
-    TypeError/KeyError when the record is not of that exact shape (None numbers, extra keys,
-    non-str values); the caller then falls back to the JSON encoder, which gives the same text.
+    Numbers are ours (int/float/None, never bool); strings from outside are escaped. Raises
+    TypeError/KeyError when the record is not of that shape (extra keys, non-str values);
+    the caller then falls back to the JSON encoder, which gives the same text.
     """
     if len(r) != 18 + ("init_ms" in r) + ("trace_id" in r) + ("supersedes" in r):
         raise KeyError("extra keys")
-    remaining, timeout, memory = r["remaining_ms"], r["timeout_ms"], r["memory_mb"]
-    if remaining is None or timeout is None or memory is None:
-        raise TypeError("null number")
     init = f',"init_ms":{r["init_ms"]!r}' if "init_ms" in r else ""
     trace = f',"trace_id":{_esc(r["trace_id"])}' if "trace_id" in r else ""
     tail = ',"supersedes":true}\n' if "supersedes" in r else "}\n"
@@ -54,17 +51,29 @@ def _fast_line(r: MutableMapping[str, Any]) -> str:
         raise TypeError("duration")
     return (
         f'{{"lambdascope":{r["lambdascope"]},"ts":"{r["ts"]}",'
-        f'"function":{_esc(r["function"])},"version":{_esc(r["version"])},'
-        f'"request_id":{_esc(r["request_id"])},'
+        f'"function":{_str(r["function"])},"version":{_str(r["version"])},'
+        f'"request_id":{_str(r["request_id"])},'
         f'"cold_start":{"true" if r["cold_start"] else "false"},'
         f'"init_type":{_esc(r["init_type"])}{init},'
-        f'"duration_ms":{duration!r},"remaining_ms":{remaining},'
-        f'"timeout_ms":{timeout},"outcome":"{r["outcome"]}",'
+        f'"duration_ms":{duration!r},"remaining_ms":{_int(r["remaining_ms"])},'
+        f'"timeout_ms":{_int(r["timeout_ms"])},"outcome":"{r["outcome"]}",'
         f'"trigger":"{r["trigger"]}","source":{_esc(r["source"])},'
-        f'"memory_mb":{memory},"max_rss_mb":{r["max_rss_mb"]}{trace},'
+        f'"memory_mb":{_int(r["memory_mb"])},"max_rss_mb":{r["max_rss_mb"]}{trace},'
         f'"env_id":{_esc(r["env_id"])},"seq":{r["seq"]},'
         f'"overhead_us":{r["overhead_us"]}{tail}'
     )
+
+
+def _str(value: str | None) -> str:
+    return "null" if value is None else _esc(value)
+
+
+def _int(value: int | None) -> str:
+    if value.__class__ is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    raise TypeError("not an int")
 
 
 _INF = float("inf")
@@ -117,17 +126,28 @@ def render_line(_logger: object, _method: str, event_dict: MutableMapping[str, A
     return line
 
 
+def _flushes_itself(out: object) -> bool:
+    """awslambdaric's stdout wrapper and line-buffered streams flush each line themselves."""
+    return type(out).__name__ == "Unbuffered" or getattr(out, "line_buffering", False) is True
+
+
 class StdoutWriter:
     """structlog logger that writes each line with one write() to sys.stdout at call time."""
 
+    def __init__(self) -> None:
+        self._out: object = None
+        self._flush = True
+
     def msg(self, line: str) -> None:
-        """Write `line` (already newline-terminated) and flush it."""
+        """Write `line` (already newline-terminated) and make sure it left the process."""
         if _sinks:
             _sinks[-1](line)
             return
-        out = sys.stdout
+        out: Any = sys.stdout
         if out is None:
             return
+        if out is not self._out:
+            self._out, self._flush = out, not _flushes_itself(out)
         try:
             out.write(line)
         except RuntimeError:
@@ -135,7 +155,8 @@ class StdoutWriter:
             out = sys.__stdout__ or out
             os.write(out.fileno(), line.encode("utf-8", "replace"))
             return
-        out.flush()
+        if self._flush:
+            out.flush()
 
 
 class RecordLogger(BoundLoggerBase):

@@ -1,0 +1,181 @@
+"""The FaaS metrics, aggregated in plain Python and exported as OTel SDK `MetricsData`.
+
+A fixed set of instruments without attributes needs no per-measurement SDK pipeline
+(~4 µs per `record`): counting is `+= 1` and a histogram update is one bisect. At flush
+time the totals become the SDK's data model and go through the standard OTLP exporter.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from bisect import bisect_left
+from typing import Any
+
+from opentelemetry.sdk.metrics.export import (
+    AggregationTemporality,
+    Histogram,
+    HistogramDataPoint,
+    Metric,
+    MetricsData,
+    NumberDataPoint,
+    ResourceMetrics,
+    ScopeMetrics,
+    Sum,
+)
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+
+from lambdascope import _names
+
+SECONDS_BOUNDS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5,
+                  10.0, 30.0, 60.0, 300.0, 900.0)  # fmt: skip
+"""Bucket bounds of the duration histograms (OTel's HTTP duration advice, up to Lambda's 15 min)."""
+
+MIB = 1024 * 1024
+BYTES_BOUNDS = tuple(float(mb * MIB) for mb in (64, 128, 256, 512, 1024, 2048, 4096, 8192, 10240))
+"""Bucket bounds of faas.mem_usage: Lambda's memory sizes."""
+
+COUNTERS = (
+    (_names.METRIC_INVOCATIONS, "success", "{invocation}", "Number of successful invocations."),
+    (_names.METRIC_ERRORS, "error", "{error}", "Number of invocation errors."),
+    (_names.METRIC_TIMEOUTS, "timeout", "{timeout}", "Number of invocation timeouts."),
+    (_names.METRIC_COLDSTARTS, "cold", "{coldstart}", "Number of invocation cold starts."),
+)
+"""(name, key in FaasMetrics.counts, unit, description): semconv's, see test_semconv_names."""
+
+
+class _Histogram:
+    """Explicit-bucket histogram state: count, sum, min, max and bucket counts."""
+
+    __slots__ = ("bounds", "buckets", "count", "description", "max", "min", "name", "sum", "unit")
+
+    def __init__(self, name: str, unit: str, bounds: tuple[float, ...], description: str) -> None:
+        self.name, self.unit, self.bounds, self.description = name, unit, bounds, description
+        self.reset()
+
+    def reset(self) -> None:
+        self.count = 0
+        self.sum = 0.0
+        self.min = float("inf")
+        self.max = float("-inf")
+        self.buckets = [0] * (len(self.bounds) + 1)
+
+    def record(self, value: float) -> None:
+        self.count += 1
+        self.sum += value
+        if value < self.min:
+            self.min = value
+        if value > self.max:
+            self.max = value
+        self.buckets[bisect_left(self.bounds, value)] += 1
+
+    def point(self, start_ns: int, now_ns: int) -> HistogramDataPoint:
+        return HistogramDataPoint(
+            attributes={}, start_time_unix_nano=start_ns, time_unix_nano=now_ns,
+            count=self.count, sum=self.sum, bucket_counts=list(self.buckets),
+            explicit_bounds=list(self.bounds), min=self.min, max=self.max,
+        )  # fmt: skip
+
+
+def _temporality() -> AggregationTemporality:
+    preference = os.environ.get("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "")
+    if preference.strip().lower() in ("delta", "lowmemory"):
+        return AggregationTemporality.DELTA
+    return AggregationTemporality.CUMULATIVE
+
+
+class FaasMetrics:
+    """faas.* counters and histograms plus lambdascope.remaining_time for one function."""
+
+    def __init__(self, resource: Resource, scope: InstrumentationScope) -> None:
+        self.resource, self.scope = resource, scope
+        self.temporality = _temporality()
+        self.lock = threading.Lock()
+        self.counts = {"success": 0, "error": 0, "timeout": 0, "cold": 0}
+        self.invoke_duration = _Histogram(
+            _names.METRIC_INVOKE_DURATION, "s", SECONDS_BOUNDS,
+            "Measures the duration of the function's logic execution.",
+        )  # fmt: skip
+        self.init_duration = _Histogram(
+            _names.METRIC_INIT_DURATION, "s", SECONDS_BOUNDS,
+            "Measures the duration of the function's initialization, such as a cold start.",
+        )  # fmt: skip
+        self.mem_usage = _Histogram(
+            _names.METRIC_MEM_USAGE, "By", BYTES_BOUNDS,
+            "Distribution of max memory usage per invocation.",
+        )  # fmt: skip
+        self.remaining_time = _Histogram(
+            _names.METRIC_REMAINING_TIME, "s", SECONDS_BOUNDS,
+            "Time left before the Lambda deadline when the handler returned.",
+        )  # fmt: skip
+        self.histograms = (
+            self.invoke_duration, self.init_duration, self.mem_usage, self.remaining_time,
+        )  # fmt: skip
+        self.start_ns = time.time_ns()
+        self.pending = False
+        """Something was recorded since the last collect."""
+
+    def record(
+        self,
+        outcome: str,
+        cold: bool,
+        init_s: float | None,
+        duration_s: float,
+        rss_bytes: int,
+        remaining_s: float | None,
+    ) -> None:
+        """Account one invocation."""
+        with self.lock:
+            self.counts[outcome] += 1
+            if cold:
+                self.counts["cold"] += 1
+                if init_s is not None:
+                    self.init_duration.record(init_s)
+            self.invoke_duration.record(duration_s)
+            self.mem_usage.record(rss_bytes)
+            if remaining_s is not None:
+                self.remaining_time.record(remaining_s)
+            self.pending = True
+
+    def collect(self) -> MetricsData | None:
+        """Snapshot as MetricsData (None when nothing new); delta temporality resets."""
+        with self.lock:
+            if not self.pending:
+                return None
+            self.pending = False
+            now_ns = time.time_ns()
+            metrics = self._metrics(self.start_ns, now_ns)
+            if self.temporality is AggregationTemporality.DELTA:
+                self.start_ns = now_ns
+                self.counts = dict.fromkeys(self.counts, 0)
+                for histogram in self.histograms:
+                    histogram.reset()
+        scope_metrics = ScopeMetrics(scope=self.scope, metrics=metrics, schema_url="")
+        resource_metrics = ResourceMetrics(
+            resource=self.resource, scope_metrics=[scope_metrics], schema_url=""
+        )
+        return MetricsData(resource_metrics=[resource_metrics])
+
+    def _metrics(self, start_ns: int, now_ns: int) -> list[Metric]:
+        out: list[Metric] = []
+        for name, key, unit, description in COUNTERS:
+            point = NumberDataPoint(
+                attributes={}, start_time_unix_nano=start_ns, time_unix_nano=now_ns,
+                value=self.counts[key],
+            )  # fmt: skip
+            data: Any = Sum(
+                data_points=[point], aggregation_temporality=self.temporality, is_monotonic=True
+            )
+            out.append(Metric(name=name, description=description, unit=unit, data=data))
+        for histogram in self.histograms:
+            if histogram.count:
+                data = Histogram(
+                    data_points=[histogram.point(start_ns, now_ns)],
+                    aggregation_temporality=self.temporality,
+                )
+                name, unit = histogram.name, histogram.unit
+                description = histogram.description
+                out.append(Metric(name=name, description=description, unit=unit, data=data))
+        return out
