@@ -8,7 +8,6 @@ read, 2 a usage error (bad `--since`, bad `--fail-on`, no input named).
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
 import duckdb
@@ -54,11 +53,11 @@ def open_and_load(args: argparse.Namespace, command: str) -> duckdb.DuckDBPyConn
         return EXIT_FAILURE
     if not paths:
         return con
-    # The loader (analyzer.load) is imported by name until it lands in the tree: mypy-clean.
-    load = importlib.import_module("analyzer.load")
+    from analyzer.load import LoadError, load_paths
+
     try:
-        result = load.load_paths(con, paths, function=getattr(args, "function", None))
-    except load.LoadError as exc:
+        result = load_paths(con, paths, function=getattr(args, "function", None))
+    except LoadError as exc:
         say(command, str(exc))
         con.close()
         return EXIT_FAILURE
