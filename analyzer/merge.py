@@ -24,6 +24,10 @@ WITH s AS (
     min(ts) AS se_first, max(ts) AS se_last, max(env_id) AS env_id,
     max(function) FILTER (WHERE function <> 'unknown') AS fn, any_value(function) AS fn_any,
     any_value(message) FILTER (WHERE kind = 'start') AS start_msg,
+    max(CASE WHEN kind = 'start' AND starts_with(message, '{{') THEN CASE
+        WHEN json_valid(message) THEN nullif(regexp_extract(
+          json_extract_string(message, '$.record.tracing.value'),
+          'Root=(1-[0-9a-fA-F]+-[0-9a-fA-F]+)', 1), '') END END) AS trace_id,
     bool_or(kind = 'start') AS has_start
   FROM events
   WHERE kind IN ('start', 'end') AND request_id IS NOT NULL {_AFF}
@@ -88,7 +92,7 @@ WITH s AS (
     coalesce(o.e_msg, o.ls_emsg) AS emsg, coalesce(o.killed, false) AS killed,
     coalesce(o.t_timeout, o.ls_timeout) AS timeout_ms, r.duration_ms AS r_duration,
     o.ls_cold, o.ls_init, o.ls_version, o.remaining_ms, o.trigger,
-    coalesce(r.trace_id, o.trace_id, o.ls_trace) AS trace_id
+    coalesce(r.trace_id, o.trace_id, s.trace_id, o.ls_trace) AS trace_id
   FROM ids LEFT JOIN s USING (request_id) LEFT JOIN r USING (request_id)
     LEFT JOIN o USING (request_id)
 )

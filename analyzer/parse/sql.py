@@ -229,25 +229,32 @@ _W = """WINDOW w AS (PARTITION BY env_id ORDER BY line_no
                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"""
 
 INHERIT = f"""
-UPDATE events SET ts = n.ts, request_id = n.request_id, level = n.level
+UPDATE events SET ts = n.ts, request_id = n.request_id, level = n.level, env_id = n.env_id,
+  function = n.function
 FROM (
   WITH a AS (
     SELECT * EXCLUDE (orid) REPLACE (CASE WHEN kind = 'error' AND request_id IS NULL
                                     THEN nullif(orid, '') ELSE request_id END AS request_id)
-    FROM (SELECT line_no, kind, env_id, ts, level, request_id,
+    FROM (SELECT line_no, kind, env_id, function, ts, level, request_id,
             last_value(CASE WHEN kind IN ('end', 'report') THEN '' ELSE request_id END
                        IGNORE NULLS) OVER w AS orid
           FROM events WHERE file_id = $fid {_W})
   ), b AS (
     SELECT *, last_value(CASE WHEN kind <> 'continuation'
-        THEN {{'ts': ts, 'rid': request_id, 'level': level}} END IGNORE NULLS) OVER w AS hd
-    FROM a {_W}
+        THEN {{'ts': ts, 'rid': request_id, 'level': level, 'env': env_id, 'fn': function}}
+        END IGNORE NULLS) OVER (ORDER BY line_no
+          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS hd
+    FROM a
   )
   SELECT line_no,
     CASE WHEN kind = 'continuation' THEN coalesce(ts, hd.ts) ELSE ts END AS ts,
     CASE WHEN kind IN ('continuation', 'xray') THEN coalesce(request_id, hd.rid)
          ELSE request_id END AS request_id,
-    CASE WHEN kind = 'continuation' THEN coalesce(level, hd.level) ELSE level END AS level
+    CASE WHEN kind = 'continuation' THEN coalesce(level, hd.level) ELSE level END AS level,
+    CASE WHEN kind IN ('continuation', 'xray') AND env_id IS NULL THEN hd.env
+         ELSE env_id END AS env_id,
+    CASE WHEN kind IN ('continuation', 'xray') AND env_id IS NULL AND hd.env IS NOT NULL
+         THEN hd.fn ELSE function END AS function
   FROM b WHERE kind IN ('continuation', 'xray', 'error')
 ) n
 WHERE events.file_id = $fid AND events.line_no = n.line_no

@@ -83,9 +83,10 @@ def _row(ev: RawEvent, p: Parsed) -> list[Any]:
 
 
 def _inherit(rows: list[list[Any]]) -> None:
-    """Mirror of `analyzer.parse.sql.INHERIT`, in place."""
+    """Mirror of `analyzer.parse.sql.INHERIT`, in place: the open invocation per stream, the
+    head line (and its stream) for continuation and XRAY lines."""
     orid: dict[Any, str] = {}
-    head: dict[Any, tuple[Any, Any, Any]] = {}
+    head: tuple[Any, Any, Any, Any] | None = None
     for r in rows:
         stream, kind, pre = r[4], r[7], r[5]
         if kind == "error" and pre is None:
@@ -94,17 +95,18 @@ def _inherit(rows: list[list[Any]]) -> None:
             orid[stream] = ""
         elif pre is not None:
             orid[stream] = pre
-        h = head.get(stream)
+        h = head
         if kind != "continuation":
-            head[stream] = (r[3], r[5], r[6])
+            head = (r[3], r[5], r[6], r[4])
         if h is None:
             continue
         if kind == "continuation":
             r[3] = r[3] or h[0]
             r[5] = r[5] or h[1]
             r[6] = r[6] or h[2]
-        elif kind == "xray":
+        if kind in ("continuation", "xray"):
             r[5] = r[5] or h[1]
+            r[4] = r[4] or h[3]
 
 
 def _is_evidence(kind: str, rid: str | None) -> bool:

@@ -50,5 +50,5 @@ def test_reload_adds_nothing(tmp_path: Path) -> None:
 
 def test_missing_path_raises_load_error(tmp_path: Path) -> None:
     """A path that does not exist, alone, is a LoadError naming it."""
-    with pytest.raises(LoadError, match="nope.log"):
+    with pytest.raises(LoadError, match=r"nope\.log"):
         load_paths(open_db(None), [str(tmp_path / "nope.log")])
