@@ -139,3 +139,17 @@ def test_insights_queries_use_lambda_fields_only():
     }  # fmt: skip
     used = {f for q in _queries().values() for f in re.findall(r"@[A-Za-z]+", q)}
     assert used and used <= allowed
+
+
+def test_grafana_queries_have_balanced_brackets():
+    """Every PromQL expression opens and closes (), {} and [] in matching order."""
+    pairs = {")": "(", "}": "{", "]": "["}
+    for p in _json("grafana/lambdascope.json")["panels"]:
+        for t in p["targets"]:
+            stack: list[str] = []
+            for ch in re.sub(r'"[^"]*"', '""', t["expr"]):
+                if ch in "({[":
+                    stack.append(ch)
+                elif ch in pairs:
+                    assert stack and stack.pop() == pairs[ch], t["expr"]
+            assert not stack, t["expr"]

@@ -130,3 +130,18 @@ def test_query_file_is_the_query_the_loader_runs():
     """dashboards/insights/invocations.query, without comments, equals insights.QUERY."""
     text = (REPO / "dashboards/insights/invocations.query").read_text(encoding="utf-8")
     assert normalize_query(text) == normalize_query(QUERY)
+
+
+def test_cli_namespace_form_reads_groups_times_and_endpoint(moto: MotoServer):
+    """`load_insights(con, args)` as `analyze --insights` calls it uses the CLI options."""
+    import argparse
+
+    con = open_db(None)
+    with FakeInsights(_rows(6)) as fake:
+        args = argparse.Namespace(
+            insights=["/aws/lambda/orders"], since="2025-08-15T12:00:00Z",
+            until="2025-08-15T13:00:00Z", region="us-east-1", profile=None,
+            endpoint_url=fake.endpoint,
+        )  # fmt: skip
+        assert load_insights(con, args, sleep=lambda s: None) == 6
+    assert fake.started == [(1_755_259_200, 1_755_262_799)]
