@@ -39,6 +39,7 @@ class LambdascopeApp(App[int]):
         what: str = "logs",
         filters: Filters | None = None,
         export_dir: Path | None = None,
+        total_bytes: int | None = None,
     ) -> None:
         super().__init__()
         self.con = con
@@ -49,13 +50,15 @@ class LambdascopeApp(App[int]):
         """What is loaded, as the loading screen names it."""
         self.meta = Meta()
         """Function names and time range, known once loading is done."""
+        self.total_bytes = total_bytes
+        """Size of the input files, for the loading progress bar (None: unknown)."""
         self.export_dir = export_dir or Path.cwd()
         """Where exported tables are written."""
         self.set_reactive(LambdascopeApp.filters, filters or Filters())
 
     def on_mount(self) -> None:
         """Start with the loading screen (it also reads the function list)."""
-        self.push_screen(LoadingScreen(self.loader, self.what))
+        self.push_screen(LoadingScreen(self.loader, self.what, self.total_bytes))
 
     def on_loaded(self, message: Loaded) -> None:
         """Loading finished: show the summary, or say why nothing could be read."""

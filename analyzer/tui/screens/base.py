@@ -54,6 +54,8 @@ class DataScreen(Screen[None]):
         super().__init__()
         self.needle = ""
         """The last search text."""
+        self.shown: Filters | None = None
+        """The filters of the results on screen (None until the first results arrive)."""
 
     @property
     def lsapp(self) -> LambdascopeApp:
@@ -113,6 +115,7 @@ class DataScreen(Screen[None]):
         """Show results unless the filters moved on meanwhile."""
         if message.filters == self.lsapp.filters:
             self.show(message.data)
+            self.shown = message.filters
 
     def show(self, data: Any) -> None:
         """Put query results on screen (UI thread)."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import duckdb
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, Sparkline, Static, TabbedContent, TabPane
 
@@ -50,7 +51,7 @@ GROUPS = (
 )
 """Columns of the error-groups table."""
 
-BAR = 24
+BAR = 16
 """Width of the longest histogram bar, in cells."""
 
 
@@ -80,8 +81,8 @@ def histogram_text(bins: list[dict[str, Any]]) -> Text:
     out.stylize("magenta", 30, 31)
     top = max((b["warm"] + b["cold"] for b in bins), default=0) or 1
     for b in bins:
-        w = round(BAR * b["warm"] / top)
-        c = round(BAR * b["cold"] / top)
+        w = max(round(BAR * b["warm"] / top), 1 if b["warm"] else 0)
+        c = max(round(BAR * b["cold"] / top), 1 if b["cold"] else 0)
         out.append(f"{b['lo_ms']:>7,.0f}–{b['hi_ms']:<7,.0f} ")
         out.append("█" * w, style="green")
         out.append("█" * c, style="magenta")
@@ -111,6 +112,10 @@ class FunctionScreen(DataScreen):
     """The detail of one function under the app's filters."""
 
     AUTO_FOCUS = "#slowest"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "toggle_tab", "Errors/Slowest"),
+    ]
 
     def __init__(self, function: str) -> None:
         super().__init__()
@@ -152,13 +157,19 @@ class FunctionScreen(DataScreen):
         for key, label in SERIES:
             values = [float(r[key] or 0) for r in rows]
             peak = max(values, default=0.0)
-            text = f"{label} per {unit}: max {peak:,.0f}" if values else f"{label}: none"
+            text = f"{label}/{unit} max {peak:,.0f}" if values else f"{label}: none"
             self.query_one(f"#label-{key}", Label).update(Text(text))
             self.query_one(f"#spark-{key}", Sparkline).data = values
         self.query_one("#histogram", Static).update(histogram_text(data.histogram))
         self.query_one("#sizing", Static).update(sizing_text(data.sizing))
         self.query_one("#slowest", DataView).set_data(data.slowest)
         self.query_one("#groups", DataView).set_data(data.groups)
+
+    def action_toggle_tab(self) -> None:
+        """Switch between the slowest-invocations and error-groups tables."""
+        tabs = self.query_one("#tabs", TabbedContent)
+        tabs.active = "tab-groups" if tabs.active == "tab-slowest" else "tab-slowest"
+        self.query_one("#groups" if tabs.active == "tab-groups" else "#slowest").focus()
 
     def current_table(self) -> DataView | None:
         """The focused table, else the one in the active tab."""

@@ -49,8 +49,10 @@ class Loaded(Message):
 class LoadingScreen(Screen[None]):
     """Progress while the loader runs; hands over to the summary when it is done."""
 
-    def __init__(self, loader: Loader | None, what: str) -> None:
+    def __init__(self, loader: Loader | None, what: str, total_bytes: int | None = None) -> None:
         super().__init__()
+        self.total_bytes = total_bytes
+        """Size of all input files (None: unknown, the bar just shows activity)."""
         self.loader = loader
         """What loads the logs (None: the database is already filled)."""
         self.what = what
@@ -61,8 +63,8 @@ class LoadingScreen(Screen[None]):
         yield Header()
         with Middle(), Center():
             yield Static(Text(f"loading {self.what}"), id="loading-title")
-            yield ProgressBar(total=None, show_eta=False, id="loading-bar")
-            yield Static(Text("reading files…"), id="loading-status")
+            yield ProgressBar(total=self.total_bytes, show_eta=False, id="loading-bar")
+            yield Static(Text("starting"), id="loading-status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -80,18 +82,24 @@ class LoadingScreen(Screen[None]):
         app = self._lsapp()
         cur = app.con.cursor()
         try:
-            row = cur.execute("SELECT count(*), coalesce(sum(lines), 0) FROM files").fetchone()
+            row = cur.execute(
+                "SELECT count(*), coalesce(sum(lines), 0), coalesce(sum(size), 0) FROM files"
+            ).fetchone()
         except duckdb.Error:
             return
         finally:
             cur.close()
         if row and not get_current_worker().is_cancelled:
             status = Text(f"{row[0]:,} files, {row[1]:,} lines read")
-            self.app.call_from_thread(self._status, status)
+            self.app.call_from_thread(self._status, status, int(row[2]))
 
-    def _status(self, status: Text) -> None:
-        """Update the status line (UI thread)."""
+    def _status(self, status: Text, done_bytes: int) -> None:
+        """Update the status line and the bar (UI thread)."""
+        if not self.is_current:
+            return
         self.query_one("#loading-status", Static).update(status)
+        if self.total_bytes:
+            self.query_one(ProgressBar).update(progress=min(done_bytes, self.total_bytes))
 
     def _lsapp(self) -> LambdascopeApp:
         """The app, typed."""

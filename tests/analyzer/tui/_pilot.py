@@ -10,8 +10,10 @@ from typing import Any, ParamSpec
 
 import duckdb
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from analyzer.tui.app import LambdascopeApp
+from analyzer.tui.screens.base import DataScreen
 
 P = ParamSpec("P")
 
@@ -24,11 +26,24 @@ def make_app(con: duckdb.DuckDBPyConnection, export_dir: Path | None = None) -> 
     return LambdascopeApp(con, what="fixture", export_dir=export_dir)
 
 
-async def settle(pilot: Pilot[object]) -> None:
-    """Let workers finish and their results reach the screen."""
-    for _ in range(4):
-        await pilot.app.workers.wait_for_complete()
+async def settle(pilot: Pilot[object], screen: type[Screen[Any]] | None = None) -> None:
+    """Wait until the top data screen (of type `screen`) shows results for the filters."""
+    app = pilot.app
+    for _ in range(500):
+        if screen is not None and not isinstance(app.screen, screen):
+            await pilot.pause(0.01)
+            continue
+        await app.workers.wait_for_complete()
         await pilot.pause()
+        if app.return_code is not None:
+            return
+        screens = [s for s in app.screen_stack if isinstance(s, DataScreen)]
+        busy = any(w.is_running for w in app.workers)
+        ready = bool(screens) and screens[-1].shown == getattr(app, "filters", None)
+        if ready and not busy:
+            await pilot.pause()
+            return
+    raise AssertionError("the dashboard never showed its data")
 
 
 def sync(fn: Callable[P, Coroutine[Any, Any, None]]) -> Callable[P, None]:
@@ -39,3 +54,17 @@ def sync(fn: Callable[P, Coroutine[Any, Any, None]]) -> Callable[P, None]:
         asyncio.run(fn(*args, **kwargs))
 
     return wrapper
+
+
+def screen_text(app: LambdascopeApp) -> str:
+    """What the terminal shows now, as plain text lines."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def until(pilot: Pilot[object], condition: Callable[[], bool]) -> None:
+    """Let the app run until `condition()` holds (fails after a few seconds)."""
+    for _ in range(500):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("condition never became true")

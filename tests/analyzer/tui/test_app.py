@@ -15,7 +15,7 @@ from analyzer.tui.screens.invocation import InvocationScreen
 from analyzer.tui.screens.summary import SummaryScreen
 from analyzer.tui.table import DataView
 
-from ._pilot import SIZE, make_app, settle, sync
+from ._pilot import SIZE, make_app, settle, sync, until
 
 
 def _table(app: LambdascopeApp, selector: str) -> DataView:
@@ -41,7 +41,7 @@ async def test_enter_opens_the_function_screen(db: duckdb.DuckDBPyConnection) ->
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("down", "enter")
-        await settle(pilot)
+        await settle(pilot, FunctionScreen)
         assert isinstance(app.screen, FunctionScreen) and app.screen.function == "billing"
         slowest = _table(app, "#slowest").rows_data
         assert slowest and all(r["request_id"].startswith("bil-") for r in slowest)
@@ -55,8 +55,9 @@ async def test_escape_goes_back(db: duckdb.DuckDBPyConnection) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("enter")
-        await settle(pilot)
+        await settle(pilot, FunctionScreen)
         await pilot.press("escape")
+        await settle(pilot, SummaryScreen)
         assert isinstance(app.screen, SummaryScreen)
 
 
@@ -67,11 +68,12 @@ async def test_filter_applies_on_every_screen(db: duckdb.DuckDBPyConnection) -> 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.screen.query_one("#f-outcome").value = "timeout"  # type: ignore[attr-defined]
+        await until(pilot, lambda: app.filters.outcome == "timeout")
         await settle(pilot)
         assert app.filters.outcome == "timeout"
         assert [r["invocations"] for r in _table(app, "#functions").rows_data] == [4, 1]
         await pilot.press("enter")
-        await settle(pilot)
+        await settle(pilot, FunctionScreen)
         outcomes = {r["outcome"] for r in _table(app, "#slowest").rows_data}
         assert outcomes == {"timeout"}
 
@@ -84,6 +86,7 @@ async def test_time_filter_typed_in_the_bar(db: duckdb.DuckDBPyConnection) -> No
         await settle(pilot)
         await pilot.click("#f-since")
         await pilot.press(*"2026-11-24T08:30:00Z", "enter")
+        await until(pilot, lambda: app.filters.since is not None)
         await settle(pilot)
         total = sum(r["invocations"] for r in _table(app, "#functions").rows_data)
         assert app.filters.since is not None and 0 < total < 421
@@ -96,10 +99,10 @@ async def test_drill_down_to_an_invocation(db: duckdb.DuckDBPyConnection) -> Non
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("enter")
-        await settle(pilot)
+        await settle(pilot, FunctionScreen)
         first = _table(app, "#slowest").rows_data[0]["request_id"]
         await pilot.press("enter")
-        await settle(pilot)
+        await settle(pilot, InvocationScreen)
         assert isinstance(app.screen, InvocationScreen) and app.screen.request_id == first
 
 
@@ -111,6 +114,7 @@ async def test_search_moves_to_the_matching_row(db: duckdb.DuckDBPyConnection) -
         await settle(pilot)
         await pilot.press("slash", *"bill", "enter")
         table = _table(app, "#functions")
+        await until(pilot, lambda: table.cursor_row == 1)
         assert table.selected() is not None
         assert table.selected()["function"] == "billing"  # type: ignore[index]
 
@@ -127,7 +131,7 @@ async def test_click_on_header_sorts(db: duckdb.DuckDBPyConnection) -> None:
                 table, table.ordered_columns[0].key, 0, table.ordered_columns[0].label
             )
         )
-        await pilot.pause()
+        await until(pilot, lambda: table.sort_column == "function")
         assert [r["function"] for r in table.rows_data] == ["billing", "orders"]
 
 
@@ -139,6 +143,7 @@ async def test_sort_key_cycles_columns(db: duckdb.DuckDBPyConnection) -> None:
         await settle(pilot)
         await pilot.press("s", "S")
         table = _table(app, "#functions")
+        await until(pilot, lambda: table.sort_reverse)
         assert table.sort_column == "function"
         assert [r["function"] for r in table.rows_data] == ["orders", "billing"]
 
@@ -150,6 +155,7 @@ async def test_export_writes_csv_and_json(db: duckdb.DuckDBPyConnection, tmp_pat
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("c", "j")
+        await until(pilot, lambda: len(list(tmp_path.iterdir())) == 2)
     with (tmp_path / "lambdascope-functions.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     data = json.loads((tmp_path / "lambdascope-functions.json").read_text())
@@ -163,9 +169,11 @@ async def test_help_lists_keys_and_closes(db: duckdb.DuckDBPyConnection) -> None
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, TextModal))
         assert isinstance(app.screen, TextModal)
         assert "export the current table" in app.screen.body.plain
         await pilot.press("escape")
+        await settle(pilot, SummaryScreen)
         assert isinstance(app.screen, SummaryScreen)
 
 
