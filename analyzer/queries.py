@@ -11,8 +11,9 @@ invocation with a known duration, timed-out ones included.
 when no REPORT said one, `errors`/`timeouts` when no invocation has a known outcome,
 `cold_starts` when no invocation says whether it was cold.
 
-After the contract keys each entry has `init_failures`: init-phase failures without a request
-id (table `init_failures`), which are not invocations. A function that only failed to
+After the contract keys each entry has `init_failures`: the failed init phases of table
+`init_failures` (INIT_REPORT with an error or timeout status); one that went on to reach an
+invocation is also counted in that invocation's `errors`. A function that only failed to
 initialise is listed with zero invocations, unless an outcome or cold filter is set.
 """
 
