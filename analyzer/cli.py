@@ -8,7 +8,7 @@ import importlib.util
 import sys
 from collections.abc import Sequence
 
-from lambdascope import __version__
+from analyzer import __version__
 
 INSTALL_HINT = "pip install 'lambdascope[analyzer]'"
 """The exact command that installs what the CLI needs."""
