@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -121,9 +122,9 @@ class Exporters:
             self._metric = _build(OTLPMetricExporter, self.timeout_s, "METRICS")
         return self._metric
 
-    def set_timeout(self, seconds: float) -> None:
+    def set_timeout(self, seconds: float, spans: bool = True, metrics: bool = True) -> None:
         """Bound the next exports (retries included) to `seconds`."""
-        for exporter in (self._span, self._metric):
+        for exporter in (self._span if spans else None, self._metric if metrics else None):
             if exporter is not None:
                 _set_client_timeout(exporter, seconds)
 
@@ -155,6 +156,42 @@ class Exporters:
         data = metrics.collect()
         if data is not None:
             self.metric_exporter().export(data)
+
+
+class Worker:
+    """One daemon thread running submitted calls in order: it sends the spans while the
+    flushing thread sends the metrics, so a flush costs one round trip instead of two."""
+
+    def __init__(self) -> None:
+        self._jobs: deque[tuple[Callable[[], object], threading.Event]] = deque()
+        self._cond = threading.Condition(threading.Lock())
+        self._thread: threading.Thread | None = None
+
+    def submit(self, job: Callable[[], object]) -> threading.Event:
+        """Queue `job`; the returned event is set when it has run."""
+        done = threading.Event()
+        with self._cond:
+            self._jobs.append((job, done))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="lambdascope-export", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+        return done
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._jobs:
+                    self._cond.wait()
+                job, done = self._jobs.popleft()
+            try:
+                job()
+            except Exception as exc:
+                report_exception("export-worker", "exporting spans", exc)
+            finally:
+                done.set()
 
 
 class PeriodicExport:
@@ -191,6 +228,10 @@ class BufferSpanProcessor(SpanProcessor):
         else:
             report_once("spans-dropped", f"more than {MAX_BUFFERED_SPANS} spans unexported")
 
+    def pending(self) -> bool:
+        """True when spans wait for export."""
+        return bool(self._spans)
+
     def export(self, deadline_s: float) -> float:
         """Send buffered spans within `deadline_s`; returns the seconds left."""
         started = time.monotonic()
@@ -198,7 +239,7 @@ class BufferSpanProcessor(SpanProcessor):
             return deadline_s
         batch, self._spans = self._spans, []
         exporter = self._exporters.span_exporter()
-        self._exporters.set_timeout(deadline_s)
+        self._exporters.set_timeout(deadline_s, metrics=False)
         exporter.export(batch)
         return deadline_s - (time.monotonic() - started)
 

@@ -26,7 +26,7 @@ from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, Trace
 
 from lambdascope import __version__, _record
 from lambdascope._config import Config
-from lambdascope._export import BufferSpanProcessor, Exporters, quiet_exporter_logs
+from lambdascope._export import BufferSpanProcessor, Exporters, Worker, quiet_exporter_logs
 from lambdascope._metrics import FaasMetrics
 from lambdascope._report import report_exception
 from lambdascope._resource import resource_attributes
@@ -107,6 +107,7 @@ class Telemetry:
         else:
             self.processor = self.exporters.batch_processor(config)
             self._periodic = self.exporters.periodic_metrics(config, self.metrics)
+        self._worker = Worker()
         self.closed = False
         """True after shutdown (tests; process exit): callers then build a new one."""
         atexit.register(self.shutdown)
@@ -178,15 +179,20 @@ class Telemetry:
             if deadline_s <= 0:
                 return
             started = time.monotonic()
-            if self.buffer is not None:
-                self.buffer.export(deadline_s)
+            spans_done = None
+            buffer = self.buffer
+            if buffer is not None:
+                if buffer.pending():
+                    spans_done = self._worker.submit(lambda: buffer.export(deadline_s))
             else:
                 self.processor.force_flush(int(deadline_s * 1000))
             left = deadline_s - (time.monotonic() - started)
             data = self.metrics.collect() if left > 0 else None
             if data is not None:
-                self.exporters.set_timeout(left)
+                self.exporters.set_timeout(left, spans=False)
                 self.exporters.metric_exporter().export(data)
+            if spans_done is not None:
+                spans_done.wait(max(deadline_s - (time.monotonic() - started), 0))
         except Exception as exc:
             report_exception("flush", "exporting telemetry", exc)
 
