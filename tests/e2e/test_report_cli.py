@@ -230,3 +230,20 @@ def test_python_dash_m_entry_matches(logs: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1].startswith("(total),4,1,1,1,")
+
+
+def test_logs_without_invocations_are_not_an_error(tmp_path: Path) -> None:
+    """A readable file holding no invocation: zero counts, a sentence, exit 0."""
+    path = tmp_path / "app-only.log"
+    path.write_text(f"2026-11-24T08:00:00.000Z 2026-11-24T08:00:00.000Z{T}abc{T}INFO{T}hi\n")
+    proc = run("report", str(path), "--function", "orders")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("no invocations found")
+
+
+def test_empty_stdin_is_a_clear_error() -> None:
+    """Nothing on stdin: exit 1 with a message, no traceback."""
+    proc = run("report", stdin="")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("lambdascope report: ") and "stdin" in proc.stderr
+    assert "Traceback" not in proc.stderr
