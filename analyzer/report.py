@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -94,6 +95,8 @@ def parse_threshold(text: str) -> Threshold:
         limit = float(m.group("num"))
     except ValueError:
         raise ThresholdError(hint) from None
+    if not math.isfinite(limit):
+        raise ThresholdError(hint)
     function: str | None = None
     if path.startswith("functions."):
         rest = path.removeprefix("functions.")

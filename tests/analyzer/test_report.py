@@ -201,7 +201,15 @@ def test_absent_function_crosses_no_threshold(doc: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     "expr",
-    ["error_rate", "error_rate>>1", "error_rate>abc", "bogus>1", "functions.error_rate>1", ""],
+    [
+        "error_rate",
+        "error_rate>>1",
+        "error_rate>abc",
+        "error_rate>nan",
+        "bogus>1",
+        "functions.error_rate>1",
+        "",
+    ],
 )
 def test_bad_threshold_raises_with_an_example(expr: str) -> None:
     """An unreadable expression raises ThresholdError that shows how to write one."""
