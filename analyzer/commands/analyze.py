@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-from analyzer.cli import EXIT_FAILURE, EXIT_USAGE
-from analyzer.commands.report import filters_from, input_paths, say
+from analyzer.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from analyzer.commands.report import filters_from, input_paths, open_and_load, say, write_out
 
 EXIT_UNAVAILABLE = 3
 """Exit code when a feature is not available in this installation."""
@@ -99,6 +99,24 @@ def show(
     return app.return_code or 0
 
 
+def print_report(args: argparse.Namespace) -> int:
+    """No terminal: load and print the summary table, exiting as `report` does."""
+    from analyzer import queries, report
+
+    filters = filters_from(args, "analyze")
+    if isinstance(filters, int):
+        return filters
+    con = open_and_load(args, "analyze")
+    if isinstance(con, int):
+        return con
+    try:
+        summary = queries.summary(con, filters)
+    finally:
+        con.close()
+    write_out(report.render(summary, "table"))
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace) -> int:
     """Load PATHs (cached), then the dashboard on a terminal or the report elsewhere."""
     if getattr(args, "insights", None):
@@ -110,10 +128,7 @@ def run(args: argparse.Namespace) -> int:
     if not getattr(args, "db", None) and not getattr(args, "no_cache", False):
         args.db = _usable_db(cache_db(paths))
     if not interactive() or "-" in paths:
-        from analyzer.commands import report
-
-        args.format, args.fail_on = "table", []
-        return report.run(args)
+        return print_report(args)
     from analyzer.store import open_db
 
     try:

@@ -1,0 +1,69 @@
+"""`lambdascope demo` and `analyze` without a terminal print the report and exit 0."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in a subprocess with no terminal and a private cache dir."""
+    env = os.environ | {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    return subprocess.run(
+        [sys.executable, "-m", "analyzer.cli", *args],
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small seeded demo folder, generated once."""
+    from analyzer.generator import generate
+
+    out = tmp_path_factory.mktemp("demo")
+    generate(out, seed=3, invocations=400)
+    return out / "logs"
+
+
+def test_demo_without_terminal_prints_report(tmp_path: Path) -> None:
+    """`demo` with no TTY generates, loads and prints the summary table, exit 0."""
+    proc = _run(["demo", "--invocations", "300", "--seed", "5"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "(total)" in proc.stdout and "invocations" in proc.stdout
+
+
+def test_demo_keeps_logs_with_out(tmp_path: Path) -> None:
+    """`demo --out DIR` leaves the generated logs in DIR."""
+    out = tmp_path / "kept"
+    proc = _run(["demo", "--invocations", "200", "--out", str(out)], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert any((out / "logs").rglob("*"))
+
+
+def test_analyze_without_terminal_caches_the_database(demo_logs: Path, tmp_path: Path) -> None:
+    """`analyze` keeps its database under XDG_CACHE_HOME/lambdascope and prints the report."""
+    first = _run(["analyze", str(demo_logs)], tmp_path)
+    second = _run(["analyze", str(demo_logs)], tmp_path)
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert first.stdout == second.stdout and "(total)" in first.stdout
+    assert list((tmp_path / "cache" / "lambdascope").glob("analyze-*.duckdb"))
+
+
+def test_analyze_missing_path_exits_1(tmp_path: Path) -> None:
+    """A path that does not exist is an error the user reads, exit 1."""
+    proc = _run(["analyze", str(tmp_path / "nope")], tmp_path)
+    assert proc.returncode == 1 and "lambdascope analyze" in proc.stderr
+
+
+def test_insights_is_reported_unavailable_or_runs(tmp_path: Path) -> None:
+    """`analyze --insights` without AWS access fails with a message, not a traceback."""
+    env_free = ["analyze", "--insights", "/aws/lambda/x", "--endpoint-url", "http://127.0.0.1:9"]
+    proc = _run([*env_free, "--region", "us-east-1"], tmp_path)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
