@@ -69,8 +69,8 @@ def stage_sql(fmt: str) -> str:
     jrid = _uuid("coalesce(nullif(jx[4], ''), jx[5])")
     return f"""
 WITH l AS (
-  SELECT rowid + 1 AS line_no,
-         CASE WHEN rowid = 0 THEN ltrim(line, chr(65279)) ELSE line END AS line
+  SELECT rowid - $base + 1 AS line_no,
+         CASE WHEN rowid = $base THEN ltrim(line, chr(65279)) ELSE line END AS line
   FROM _raw
 ), p AS (
   SELECT line_no, line, {_PREFIX[fmt]} FROM l
@@ -192,9 +192,9 @@ FROM c
 RAW_REJECTS = """
 INSERT INTO rejects
 SELECT $fid, line_no, reason,
-  CASE WHEN contains(line, chr(0)) THEN replace(left(line, 1024), chr(0), '\0')
+  CASE WHEN contains(line, chr(0)) THEN replace(left(line, 1024), chr(0), '\\0')
        ELSE left(line, 1024) END
-FROM (SELECT rowid + 1 AS line_no, line,
+FROM (SELECT rowid - $base + 1 AS line_no, line,
         CASE WHEN contains(line, chr(0)) THEN 'binary data (NUL bytes)'
              WHEN strlen(line) > 1048576 AND length(line) > 1048576
                THEN 'line longer than 1 MiB' END AS reason

@@ -104,8 +104,9 @@ def _bulk(
 def _sql_events(con: duckdb.DuckDBPyConnection, src: _sources.Source, fmt: str, q: Any) -> int:
     """Fast path: read every line in DuckDB, classify and store it; returns the line count."""
     con.execute(_sql.READ_RAW, {"path": src.path, "compression": "gzip" if src.gzip else "none"})
-    con.execute(_sql.events_insert(_sql.stage_sql(fmt)), q)
-    con.execute(_sql.RAW_REJECTS, {"fid": q["fid"]})
+    base = scalar(con, "SELECT coalesce(min(rowid), 0) FROM _raw")
+    con.execute(_sql.events_insert(_sql.stage_sql(fmt)), {**q, "base": base})
+    con.execute(_sql.RAW_REJECTS, {"fid": q["fid"], "base": base})
     if scalar(con, _sql.NEEDS_INHERIT, {"fid": q["fid"]}):
         con.execute(_sql.INHERIT, {"fid": q["fid"]})
     n = int(scalar(con, "SELECT count(*) FROM _raw"))
@@ -244,6 +245,14 @@ def load_file(
         if py:
             fl.lines = _py_events(con, src, fmt, fl, q)
         _finish(con, fid, py, fl)
+        if fl.rejected:
+            reason = scalar(
+                con, "SELECT mode(reason) FROM rejects WHERE file_id = $fid", {"fid": fid}
+            )
+            fl.warnings.append(
+                f"{src.display}: {fl.rejected} line(s) not loaded ({reason}); "
+                "they are listed in the rejects table (lambdascope query 'select * from rejects')"
+            )
         if fl.lines == 0 and fmt != "json":
             fl.status = "empty"
             fl.warnings.append(f"{src.display}: no log lines in it, nothing to load")
