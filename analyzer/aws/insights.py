@@ -33,6 +33,13 @@ QUERY = (
 )
 """One row per invocation from its REPORT line (memory in bytes = MB x 1e6)."""
 
+COUNT_QUERY = 'filter @type = "REPORT" | stats count(*) as invocations by bin({bin})'
+"""Invocations per time bin: plans the windows so each per-invocation query fits the cap."""
+
+BINS_S = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "6h": 21600, "1d": 86400}
+"""Bin sizes for COUNT_QUERY; the smallest giving at most MAX_BINS bins is used."""
+MAX_BINS = 5000
+
 
 def normalize_query(text: str) -> str:
     """A query file as one line: '#' comment lines dropped, whitespace runs collapsed."""
@@ -81,7 +88,9 @@ def load_insights(
     with aws_errors("Logs Insights"):
         for i in range(0, len(groups), MAX_GROUPS):
             chunk = groups[i : i + MAX_GROUPS]
-            pending = [(start, end)]
+            name, width = count_bin(start, end)
+            counted = run_query(logs, chunk, start, end, sleep, COUNT_QUERY.format(bin=name))
+            pending = plan_windows(counted, start, end, row_cap, width)[::-1]
             while pending:
                 lo, hi = pending.pop()
                 result = run_query(logs, chunk, lo, hi, sleep)
@@ -110,12 +119,58 @@ def _load_from_args(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, **
     )
 
 
+def count_bin(start: int, end: int) -> tuple[str, int]:
+    """The smallest bin (name, seconds) that covers [start, end] in at most MAX_BINS bins."""
+    for name, width in BINS_S.items():
+        if (end - start) / width <= MAX_BINS:
+            return name, width
+    return "1d", 86400
+
+
+def plan_windows(
+    counted: list[dict[str, str]], start: int, end: int, cap: int, width: int = 3600
+) -> list[tuple[int, int]]:
+    """[lo, hi] second ranges (inclusive) holding under ~80 % of `cap` rows each, in order.
+
+    Quiet bins are merged into one query, busy ones cut into equal parts; bins without
+    REPORT lines are not queried. Without usable counts: the whole range, split on demand.
+    """
+    counts: dict[int, int] = {}
+    for row in counted:
+        label = next((v for k, v in row.items() if k.startswith("bin(")), "")
+        when, n = parse_ts(label), _float(row.get("invocations"))
+        if when is not None and n is not None:
+            counts[int(when.replace(tzinfo=UTC).timestamp())] = int(n)
+    if not counts:
+        return [(start, end)]
+    budget, windows = max(1, int(cap * 0.8)), []
+    lo, held, last_hi = None, 0, end
+    for t in sorted(counts):
+        b_lo, b_hi, n = max(t, start), min(t + width - 1, end), counts[t]
+        if lo is not None and held + n > budget:
+            windows.append((lo, b_lo - 1))
+            lo, held = None, 0
+        if n > budget:
+            step = max(1, (b_hi - b_lo + 1) // math.ceil(n / budget))
+            windows += [(a, min(a + step - 1, b_hi)) for a in range(b_lo, b_hi + 1, step)]
+            continue
+        lo, held, last_hi = (b_lo if lo is None else lo), held + n, b_hi
+    if lo is not None:
+        windows.append((lo, last_hi))
+    return windows
+
+
 def run_query(
-    logs: Any, groups: list[str], start_s: int, end_s: int, sleep: Callable[[float], None]
+    logs: Any,
+    groups: list[str],
+    start_s: int,
+    end_s: int,
+    sleep: Callable[[float], None],
+    query: str = QUERY,
 ) -> list[dict[str, str]]:
     """StartQuery, poll GetQueryResults with backoff until done, return rows as dicts."""
     query_id = logs.start_query(
-        logGroupNames=groups, startTime=start_s, endTime=end_s, queryString=QUERY
+        logGroupNames=groups, startTime=start_s, endTime=end_s, queryString=query
     )["queryId"]
     delay = POLL_FIRST_S
     while True:

@@ -9,6 +9,7 @@ query's time range and capped like the service.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -40,6 +41,22 @@ def report_row(
     return row
 
 
+def _binned(rows: list[dict[str, Any]], width_ms: int, field: str) -> list[dict[str, Any]]:
+    """Rows of `stats count(*) as invocations by bin(N)` as the service returns them."""
+    counts: dict[int, int] = {}
+    for r in rows:
+        t = r["_ms"] // width_ms * width_ms
+        counts[t] = counts.get(t, 0) + 1
+    return [
+        {
+            "_ms": t,
+            field: datetime.fromtimestamp(t / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S.000"),
+            "invocations": str(n),
+        }
+        for t, n in sorted(counts.items(), reverse=True)
+    ]
+
+
 class FakeInsights:
     """Serves `rows` (each with '_ms') to StartQuery/GetQueryResults; context manager."""
 
@@ -50,6 +67,9 @@ class FakeInsights:
         self.rows, self.cap, self.running_polls = rows, cap, running_polls
         self.final_status = final_status
         self.started: list[tuple[int, int]] = []
+        self.queries: list[str] = []
+        self.returned: list[int] = []
+        """Rows each StartQuery matched (capped), in order."""
         self._queries: dict[str, dict[str, Any]] = {}
         fake = self
 
@@ -77,8 +97,14 @@ class FakeInsights:
             qid = str(uuid.uuid4())
             lo, hi = body["startTime"] * 1000, body["endTime"] * 1000 + 999
             self.started.append((body["startTime"], body["endTime"]))
-            hits = [r for r in self.rows if lo <= r["_ms"] <= hi][: self.cap]
-            self._queries[qid] = {"rows": hits, "polls": 0}
+            self.queries.append(body["queryString"])
+            hits = [r for r in self.rows if lo <= r["_ms"] <= hi]
+            binned = re.search(r"by bin\((\d+)([mhd])\)", body["queryString"])
+            if binned:
+                unit = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}[binned.group(2)]
+                hits = _binned(hits, int(binned.group(1)) * unit, binned.group(0)[3:])
+            self._queries[qid] = {"rows": hits[: self.cap], "polls": 0}
+            self.returned.append(min(len(hits), self.cap))
             return {"queryId": qid}
         q = self._queries[body["queryId"]]
         q["polls"] += 1

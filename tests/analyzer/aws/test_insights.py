@@ -13,7 +13,13 @@ from _support.moto_server import MotoServer
 from analyzer import queries
 from analyzer.aws import AwsError
 from analyzer.aws._client import AwsTarget, make_client
-from analyzer.aws.insights import QUERY, load_insights, normalize_query
+from analyzer.aws.insights import (
+    COUNT_QUERY,
+    QUERY,
+    load_insights,
+    normalize_query,
+    plan_windows,
+)
 from analyzer.store import open_db
 
 REPO = Path(__file__).resolve().parents[3]
@@ -92,7 +98,7 @@ def test_polls_until_the_query_completes(moto: MotoServer):
         load_insights(con, ["/aws/lambda/orders"], client=client, sleep=pauses.append,
                       since=datetime.fromtimestamp(T0_MS / 1000, UTC),
                       until=datetime.fromtimestamp(T0_MS / 1000 + 60, UTC))  # fmt: skip
-    assert pauses == sorted(pauses) and len(pauses) == 4
+    assert pauses == [0.5, 1.0, 2.0, 4.0] * 2  # the hourly count, then the rows
 
 
 def test_failed_query_is_a_clear_error(moto: MotoServer):
@@ -144,4 +150,36 @@ def test_cli_namespace_form_reads_groups_times_and_endpoint(moto: MotoServer):
             endpoint_url=fake.endpoint,
         )  # fmt: skip
         assert load_insights(con, args, sleep=lambda s: None) == 6
-    assert fake.started == [(1_755_259_200, 1_755_262_799)]
+    assert fake.started[0] == (1_755_259_200, 1_755_262_799)
+
+
+def test_quiet_bins_are_merged_into_one_query(moto: MotoServer):
+    """Forty quiet one-minute bins cost one count query and one row query."""
+    rows = [
+        {**report_row(T0_MS + i * 80_000, f"r{i}", "orders", duration=5, init=None,
+                      status=None), "_ms": T0_MS + i * 80_000}
+        for i in range(40)
+    ]  # fmt: skip
+    con = open_db(None)
+    with FakeInsights(rows) as fake:
+        assert _load(fake, con) == 40
+    assert len(fake.started) == 2
+
+
+def test_busy_hour_is_cut_so_no_query_hits_the_cap(moto: MotoServer):
+    """Planned from the hourly counts, no per-invocation query comes back capped."""
+    con = open_db(None)
+    with FakeInsights(_rows(300), cap=40) as fake:
+        assert _load(fake, con, row_cap=40) == 300
+    assert max(fake.returned[1:]) < 40
+
+
+def test_plan_without_counts_is_the_whole_range():
+    """Unusable count rows (as moto returns) fall back to one window, split on demand."""
+    assert plan_windows([{"@ptr": "1"}], 100, 7300, 10_000) == [(100, 7300)]
+
+
+def test_count_query_file_is_the_planning_query():
+    """dashboards/insights/invocations_per_bin.query is COUNT_QUERY with a 1h bin."""
+    text = (REPO / "dashboards/insights/invocations_per_bin.query").read_text(encoding="utf-8")
+    assert normalize_query(text) == COUNT_QUERY.format(bin="1h")
