@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="EXPR",
         help="exit 1 when a threshold is crossed, e.g. 'error_rate>0.01', 'timeouts>0', "
-        "'duration_ms.p99>=3000'; repeatable",
+        "'duration_ms.p99>=3000'; per function: 'functions.orders.error_rate>0.05', "
+        "'functions.*.timeouts>0'; operators > >= < <= == !=; repeatable",
     )
 
     p = add(
