@@ -42,7 +42,11 @@ def _line(msg: str) -> str:
 
 
 def write_s3_export(root: Path, group: str, events: list[Event], rng: random.Random) -> list[Path]:
-    """CreateExportTask layout: `<prefix>/<taskId>/<stream with - for />/000000.gz`."""
+    """CreateExportTask layout: `<prefix>/<taskId>/<stream with - for />/000000.gz`.
+
+    Also writes the permission probe object `<prefix>/aws-logs-write-test` (not returned: it
+    holds no logs).
+    """
     prefix = root / "exportedlogs" / group.strip("/")
     task = prefix / str(uuid.UUID(int=rng.getrandbits(128), version=4))
     written = []
@@ -56,7 +60,7 @@ def write_s3_export(root: Path, group: str, events: list[Event], rng: random.Ran
         part = folder / "000000.gz"
         part.write_bytes(gzip_bytes(text.encode("utf-8")))
         written.append(part)
-    return [probe, *written]
+    return written
 
 
 def write_streams(root: Path, group: str, events: list[Event]) -> list[Path]:

@@ -57,7 +57,7 @@ class Truth:
     restore_durations: dict[str, list[float]] = field(default_factory=dict)
     """Per function, the Restore Duration of each SnapStart restore."""
     init_failures: dict[str, int] = field(default_factory=dict)
-    """Per function, failed inits (INIT_REPORT Status error/timeout) including retries."""
+    """Per function, INIT_REPORT lines with Status error/timeout (phase init and invoke)."""
     orphan_init_failures: dict[str, int] = field(default_factory=dict)
     """Per function, failed inits that never reached a request (not invocations)."""
     paths: dict[str, str] = field(default_factory=dict)
@@ -93,6 +93,18 @@ def quantile_cont(values: list[float], q: float) -> float | None:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
+MS_DECIMALS = 3
+"""Decimals of millisecond values in the report (as `analyzer.queries`)."""
+
+RATIO_DECIMALS = 6
+"""Decimals of ratios in the report."""
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    """value rounded like the report does; None stays None."""
+    return None if value is None else round(value, digits)
+
+
 def _stats(durations: list[float], inits: list[float]) -> dict[str, Any]:
     """Duration and init statistics in the report's shape (null when nothing is known)."""
     d = {q: quantile_cont(durations, v) for q, v in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))}
@@ -100,7 +112,15 @@ def _stats(durations: list[float], inits: list[float]) -> dict[str, Any]:
     d["mean"] = sum(durations) / len(durations) if durations else None
     i = {"p50": quantile_cont(inits, 0.5), "p99": quantile_cont(inits, 0.99)}
     i["max"] = max(inits) if inits else None
-    return {"duration_ms": d, "init_ms": i}
+    return {
+        "duration_ms": {k: _round(v, MS_DECIMALS) for k, v in d.items()},
+        "init_ms": {k: _round(v, MS_DECIMALS) for k, v in i.items()},
+    }
+
+
+def _init_failures(sim: Simulation) -> int:
+    """Failed inits (INIT_REPORT Status error/timeout): two per failed request, one per orphan."""
+    return 2 * sum(i.kind == "initfail" for i in sim.invocations) + len(sim.orphans)
 
 
 def _summary(name: str | None, sims: list[Simulation]) -> dict[str, Any]:
@@ -116,13 +136,14 @@ def _summary(name: str | None, sims: list[Simulation]) -> dict[str, Any]:
         "errors": errors,
         "timeouts": timeouts,
         "cold_starts": cold,
-        "error_rate": errors / n if n else None,
-        "cold_start_ratio": cold / n if n else None,
+        "error_rate": round(errors / n, RATIO_DECIMALS) if n else None,
+        "cold_start_ratio": round(cold / n, RATIO_DECIMALS) if n else None,
     }
     inits = [inv.init_ms for inv in invs if inv.init_ms is not None]
     out |= _stats([inv.duration_ms for inv in invs], inits)
     out["memory_size_mb"] = max((s.spec.memory_mb for s in sims if s.invocations), default=None)
     out["max_memory_used_mb"] = max((inv.max_mem for inv in invs), default=None)
+    out["init_failures"] = sum(_init_failures(s) for s in sims)
     return out
 
 
@@ -163,7 +184,7 @@ def generate(out_dir: Path, *, seed: int = 42, invocations: int = 5000) -> Truth
         "schema": 1,
         "ingest": {"files": files},
         "totals": _summary(None, sims),
-        "functions": [_summary(s.spec.name, [s]) for s in sims if s.invocations],
+        "functions": [_summary(s.spec.name, [s]) for s in sorted(sims, key=lambda s: s.spec.name)],
     }
     truth = Truth(
         report=report,
@@ -175,10 +196,7 @@ def generate(out_dir: Path, *, seed: int = 42, invocations: int = 5000) -> Truth
             s.spec.name: [i.restore_ms for i in s.invocations if i.restore_ms is not None]
             for s in sims
         },
-        init_failures={
-            s.spec.name: 2 * sum(i.kind == "initfail" for i in s.invocations) + len(s.orphans)
-            for s in sims
-        },
+        init_failures={s.spec.name: _init_failures(s) for s in sims},
         orphan_init_failures={s.spec.name: len(s.orphans) for s in sims},
         paths={
             s.spec.name: f"logs/{SHAPE_DIRS[s.spec.shape]}"
