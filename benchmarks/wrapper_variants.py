@@ -109,22 +109,32 @@ def lambdascope(**options: Any) -> Handler:
 def lambdascope_noop_export(**options: Any) -> Handler:
     """`@instrument(**options)` whose OTLP exporters are no-ops, like the contrib no-op variant.
 
-    lambdascope builds its exporters on the first invocation of a (service, flush) setting;
-    that first call runs with both exporter factories answering no-op exporters. The own
-    service name keeps these providers apart from the exporting variants'.
+    lambdascope builds (and keeps) its exporters per (service, flush) setting on first use;
+    both are built here while its exporter factory answers no-op exporters. The own service
+    name keeps these providers apart from the exporting variants'.
     """
     from unittest import mock
 
     from lambdascope import _export, instrument
 
     spans, metrics = _noop_exporters()
-    wrapped: Handler = instrument(service=f"{FUNCTION}-noop-{options.get('flush')}", **options)(h)
-    with (
-        mock.patch.object(_export.Exporters, "span_exporter", lambda self: spans),
-        mock.patch.object(_export.Exporters, "metric_exporter", lambda self: metrics),
-    ):
+    wrapped: Any = instrument(service=f"{FUNCTION}-noop-{options.get('flush')}", **options)(h)
+
+    def build(exporter_class: Any, timeout_s: float, signal: str) -> Any:
+        return spans if signal == "TRACES" else metrics
+
+    with mock.patch.object(_export, "_build", build):
         wrapped(EVENT, make_context())
-    return wrapped
+        telemetry = wrapped.__lambdascope__.telemetry
+        if telemetry is None:
+            raise RuntimeError("lambdascope did not set up OpenTelemetry")
+        if (telemetry.exporters.span_exporter(), telemetry.exporters.metric_exporter()) != (
+            spans,
+            metrics,
+        ):
+            raise RuntimeError("could not give lambdascope no-op exporters")
+    result: Handler = wrapped
+    return result
 
 
 def powertools() -> Handler:
