@@ -84,7 +84,7 @@ class Invocation(Watchdog):
     )
 
     def __init__(self, context: Any, event: object) -> None:
-        super().__init__()
+        Watchdog.__init__(self)
         self.context = context
         try:
             self.function = context.function_name

@@ -178,6 +178,10 @@ class Telemetry:
         try:
             if deadline_s <= 0:
                 return
+            # Built (and imported) on first use, outside the deadline: a cold flush must not
+            # spend its budget importing the exporter.
+            self.exporters.span_exporter()
+            self.exporters.metric_exporter()
             started = time.monotonic()
             spans_done = None
             buffer = self.buffer

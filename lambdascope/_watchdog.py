@@ -46,20 +46,18 @@ class Watchdog:
 
     def __init__(self) -> None:
         self._callback: Callable[[], None] | None = None
-        self._prev_handler: Any = None
-        self._prev_timer: tuple[float, float] = (0.0, 0.0)
         self._timer: threading.Timer | None = None
-        self._armed_at = 0.0
         self._on_signal = False
         self.fired_event: threading.Event | None = None
+        # _prev_handler, _prev_timer and _armed_at are set by arm() when they are needed.
 
     def arm(self, delay_s: float, callback: Callable[[], None]) -> None:
         """Call `callback` after `delay_s` seconds unless disarmed first."""
         self._callback = callback
         if _SIGALRM is not None and _setitimer is not None and _get_ident() == _MAIN_IDENT:
-            self._prev_handler = _raw_signal(_SIGALRM, self._on_alarm)
+            self._prev_handler: Any = _raw_signal(_SIGALRM, self._on_alarm)
             self._on_signal = True
-            self._prev_timer = _setitimer(_ITIMER_REAL, max(delay_s, 1e-6))
+            self._prev_timer: tuple[float, float] = _setitimer(_ITIMER_REAL, max(delay_s, 1e-6))
             if self._prev_timer[0]:
                 self._armed_at = time.monotonic()
             return
