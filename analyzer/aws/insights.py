@@ -252,15 +252,40 @@ _INSERT = """INSERT INTO invocations (function, version, request_id, env_id, sta
     error_type, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
+def report_line(v: tuple[Any, ...]) -> str:
+    """The REPORT message an `invocations` row stands for (shown as its log line)."""
+    parts = [f"REPORT RequestId: {v[2]}"]
+    for label, value, unit in (
+        ("Duration", v[9], "ms"), ("Billed Duration", v[10], "ms"),
+        ("Memory Size", v[11], "MB"), ("Max Memory Used", v[12], "MB"),
+        ("Init Duration", v[7], "ms"), ("Restore Duration", v[8], "ms"),
+    ):  # fmt: skip
+        if value is not None:
+            parts.append(
+                f"{label}: {value:g} {unit}" if unit == "MB" else f"{label}: {value:.2f} ms"
+            )
+    if v[13] != "success":
+        parts.append(f"Status: {v[13]}")
+    if v[14]:
+        parts.append(f"Error Type: {v[14]}")
+    return "\t".join(parts)
+
+
 def insert_rows(con: duckdb.DuckDBPyConnection, groups: list[str], rows: Any) -> int:
-    """Insert query rows as invocations (plus a `files` entry and environments); count."""
+    """Insert query rows as invocations, their REPORT events, a `files` entry and
+    environments; return how many invocations were new."""
     values = [v for v in (to_invocation(r) for r in rows) if v is not None]
     known = {r[0] for r in con.execute("SELECT request_id FROM invocations").fetchall()}
     values = [v for v in values if v[2] not in known]
-    if values:
-        con.executemany(_INSERT, values)
     row = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM files").fetchone()
     file_id = int(row[0]) if row else 1
+    if values:
+        con.executemany(_INSERT, values)
+        con.executemany(
+            "INSERT INTO events (file_id, line_no, ts, function, env_id, request_id, level,"
+            " kind, message) VALUES (?, ?, ?, ?, ?, ?, NULL, 'report', ?)",
+            [(file_id, i, v[5], v[0], v[3], v[2], report_line(v)) for i, v in enumerate(values)],
+        )
     con.execute(
         "INSERT INTO files (file_id, path, fingerprint, format, lines, events, rejected,"
         " loaded_at) VALUES (?, ?, ?, 'insights', ?, ?, 0, now())",

@@ -183,3 +183,13 @@ def test_count_query_file_is_the_planning_query():
     """dashboards/insights/invocations_per_bin.query is COUNT_QUERY with a 1h bin."""
     text = (REPO / "dashboards/insights/invocations_per_bin.query").read_text(encoding="utf-8")
     assert normalize_query(text) == COUNT_QUERY.format(bin="1h")
+
+
+def test_each_invocation_gets_its_report_line_as_an_event(moto: MotoServer):
+    """The dashboard's log view finds a REPORT event per invocation, with its fields."""
+    con = open_db(None)
+    with FakeInsights(_rows(4)) as fake:
+        _load(fake, con)
+    (message,) = con.execute("SELECT message FROM events WHERE request_id = 'req-3'").fetchone()
+    assert message.startswith("REPORT RequestId: req-3\tDuration: 103.00 ms")
+    assert "Memory Size: 128 MB" in message and "Status: timeout" in message
