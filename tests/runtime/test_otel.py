@@ -12,7 +12,7 @@ import pytest
 from _support.otlp import OtlpReceiver, Point
 
 from lambdascope import instrument
-from lambdascope.testing import FakeContext
+from lambdascope.testing import FakeContext, fake_context
 
 SERVER, CONSUMER = 2, 5
 """OTLP Span.SpanKind values."""
@@ -233,3 +233,27 @@ def test_otel_off_loads_no_sdk() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert "LOADED []" in done.stderr
     assert '"outcome":"success"' in done.stdout
+
+
+def test_timeout_span_is_exported_before_the_deadline(
+    receiver: OtlpReceiver, records: list[Any]
+) -> None:
+    """When the watchdog fires, the span (error.type timeout) and faas.timeouts reach the
+    collector while the handler is still running."""
+    seen: list[bool] = []
+
+    @instrument(flush="end", timeout_margin_ms=150)
+    def slow(event: Any, context: Any) -> str:
+        seen.append(receiver.wait_for(lambda r: len(r.spans()) == 1, timeout=3))
+        return "late"
+
+    assert slow({}, fake_context(timeout_s=0.4)) == "late"
+    assert seen == [True]
+    span = receiver.spans()[0]
+    assert (span.status_code, span.attributes["error.type"]) == (STATUS_ERROR, "timeout")
+    timeouts = [p.value for p in receiver.metrics() if p.name == "faas.timeouts"]
+    assert timeouts and timeouts[-1] == 1
+    assert [(r["outcome"], r.get("supersedes")) for r in records] == [
+        ("timeout", None),
+        ("success", True),
+    ]
