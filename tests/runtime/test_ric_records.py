@@ -102,3 +102,33 @@ def test_span_reaches_the_collector_with_flush_end(api: RuntimeApi, task_root: P
         assert rx.wait_for(lambda r: len(r.spans()) >= 1, timeout=30)
     (span,) = rx.spans()
     assert span.attributes["faas.invocation_id"] == inv.request_id
+
+
+def test_trace_id_comes_from_the_runtime_trace_header(api: RuntimeApi, ric: RicProcess) -> None:
+    """Lambda-Runtime-Trace-Id (set as _X_AMZN_TRACE_ID by the client) gives trace_id."""
+    root = "1-5759e988-bd862e3fe1be46a994272793"
+    api.invoke(_HTTP, trace_id=f"Root={root};Parent=53995c3f42cd8ad8;Sampled=1")
+    (record,) = ric.wait_records(1)
+    assert record["trace_id"] == root
+
+
+def test_env_id_from_log_stream_and_seq_counts_invocations(
+    api: RuntimeApi, ric: RicProcess
+) -> None:
+    """env_id is the log stream name after ']'; seq numbers the process's invocations."""
+    for _ in range(3):
+        api.invoke(_HTTP)
+    records = ric.wait_records(3)
+    assert {r["env_id"] for r in records} == {"0123456789abcdef0123456789abcdef"}
+    assert [r["seq"] for r in records] == [1, 2, 3]
+
+
+def test_provisioned_concurrency_first_invocation_is_not_cold(
+    api: RuntimeApi, task_root: Path
+) -> None:
+    """Under provisioned concurrency the first invocation is not a cold start; init_type says so."""
+    init = "provisioned-concurrency"
+    with ric_process(api, task_root, AWS_LAMBDA_INITIALIZATION_TYPE=init) as proc:
+        api.invoke(_HTTP)
+        (record,) = proc.wait_records(1)
+    assert (record["cold_start"], record["init_type"]) == (False, init)

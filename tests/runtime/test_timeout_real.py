@@ -19,6 +19,8 @@ _APP = textwrap.dedent(
     def handler(event, context):
         if event.get("slow"):
             time.sleep(60)
+        while context.get_remaining_time_in_millis() > event.get("until_ms", 10**9):
+            time.sleep(0.01)
         return {"slow": False}
     """
 )
@@ -87,3 +89,20 @@ def test_killed_invocation_span_reached_the_collector(task_root: Path) -> None:
     spans = [s for s in rx.spans() if s.attributes.get("faas.invocation_id") == inv.request_id]
     assert len(spans) == 1
     assert spans[0].status_code == 2  # STATUS_CODE_ERROR
+
+
+@pytest.mark.slow
+def test_handler_finishing_inside_the_margin_supersedes_the_timeout_record(
+    task_root: Path,
+) -> None:
+    """The watchdog wrote timeout, the handler then returned in time: a superseding success."""
+    with (
+        RuntimeApi() as api,
+        ric_process(api, task_root, LAMBDASCOPE_TIMEOUT_MARGIN_MS="1500") as ric,
+    ):
+        inv = api.invoke({"until_ms": 300}, timeout_s=3)
+        records = ric.wait_records(2)
+    assert (inv.kind, inv.json()) == ("response", {"slow": False})
+    assert [r["request_id"] for r in records] == [inv.request_id] * 2
+    assert [r["outcome"] for r in records] == ["timeout", "success"]
+    assert records[1]["supersedes"] is True
