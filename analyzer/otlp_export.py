@@ -43,6 +43,8 @@ MEMORY_BOUNDS_BYTES = tuple(mb * 1024 * 1024 for mb in (64, 128, 256, 512, 1024,
 """Histogram bucket bounds (bytes) for per-invocation max memory used (Lambda MB are MiB)."""
 
 MIB = 1024 * 1024
+POST_TIMEOUT_S = 10.0
+"""How long one POST may take before the collector counts as unreachable."""
 RETRY_FIRST_S = 0.5
 """First pause before re-sending after HTTP 429/502/503/504 (then doubled, three retries)."""
 BUCKETS_PER_REQUEST = 500
@@ -292,7 +294,7 @@ def metrics_url(endpoint: str) -> str:
     return base if base.endswith("/v1/metrics") else base + "/v1/metrics"
 
 
-def post(url: str, request: ExportMetricsServiceRequest, *, timeout: float = 10.0) -> None:
+def post(url: str, request: ExportMetricsServiceRequest, *, timeout: float | None = None) -> None:
     """POST one request (gzip protobuf); retry 429/502/503/504 thrice, else ExportError."""
     body = gzip.compress(request.SerializeToString())
     headers = {"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"}
@@ -300,7 +302,7 @@ def post(url: str, request: ExportMetricsServiceRequest, *, timeout: float = 10.
     for attempt in range(4):
         try:
             req = urllib.request.Request(url, data=body, headers=headers, method="POST")
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
+            with urllib.request.urlopen(req, timeout=timeout or POST_TIMEOUT_S) as resp:
                 resp.read()
             return
         except urllib.error.HTTPError as exc:

@@ -170,3 +170,11 @@ def test_metrics_url_appends_path_once():
     """The base URL gets /v1/metrics appended, a full URL is kept."""
     assert otlp_export.metrics_url("http://h:4318/") == "http://h:4318/v1/metrics"
     assert otlp_export.metrics_url("http://h:4318/v1/metrics") == "http://h:4318/v1/metrics"
+
+
+def test_hanging_collector_is_a_clear_error(con, monkeypatch):
+    """A collector that never answers within the timeout raises ExportError, no hang."""
+    monkeypatch.setattr(otlp_export, "POST_TIMEOUT_S", 0.3)
+    rx = OtlpReceiver(mode="hang", hang_s=5)
+    with rx, pytest.raises(otlp_export.ExportError, match="timed out"):
+        _export(con, rx)
