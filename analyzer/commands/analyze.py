@@ -7,6 +7,7 @@ so a second run over the same logs skips every unchanged file (the loader's fing
 from __future__ import annotations
 
 import argparse
+import glob
 import hashlib
 import importlib
 import os
@@ -58,6 +59,22 @@ def _usable_db(path: Path | None) -> str | None:
     return str(path)
 
 
+def input_bytes(paths: Sequence[str]) -> int | None:
+    """Total size of the files under `paths` (None when unknown: stdin or nothing found)."""
+    total = 0
+    for raw in paths:
+        if raw == "-":
+            return None
+        p = Path(raw).expanduser()
+        matches = [p] if p.exists() else [Path(m) for m in glob.glob(str(p), recursive=True)]
+        for m in matches:
+            if m.is_file():
+                total += m.stat().st_size
+            elif m.is_dir():
+                total += sum(f.stat().st_size for f in m.rglob("*") if f.is_file())
+    return total or None
+
+
 def _insights(args: argparse.Namespace) -> int:
     """`--insights LOG_GROUP...`: aggregate in CloudWatch Logs Insights, then show."""
     try:
@@ -84,6 +101,7 @@ def show(
     con: duckdb.DuckDBPyConnection,
     loader: object,
     what: str,
+    total_bytes: int | None = None,
 ) -> int:
     """Open the dashboard on `con`, loading with `loader` first."""
     filters = filters_from(args, "analyze")
@@ -91,7 +109,13 @@ def show(
         return filters
     from analyzer.tui.app import LambdascopeApp  # Textual: dashboard only
 
-    app = LambdascopeApp(con, loader=loader, what=what, filters=filters)  # type: ignore[arg-type]
+    app = LambdascopeApp(
+        con,
+        loader=loader,  # type: ignore[arg-type]
+        what=what,
+        filters=filters,
+        total_bytes=total_bytes,
+    )
     try:
         app.run()
     finally:
@@ -142,4 +166,4 @@ def run(args: argparse.Namespace) -> int:
         return load.load_paths(cur, paths, function=args.function, progress=False)
 
     what = ", ".join(paths) if len(paths) <= 3 else f"{len(paths)} paths"
-    return show(args, con, loader, what)
+    return show(args, con, loader, what, input_bytes(paths))

@@ -21,7 +21,7 @@ from analyzer.tui.screens.loading import Loaded, Loader, LoadingScreen, Meta
 class LambdascopeApp(App[int]):
     """Summary → function → invocation, with filters that apply everywhere."""
 
-    CSS_PATH = "lambdascope.tcss"
+    CSS_PATH = Path(__file__).with_name("lambdascope.tcss")
     TITLE = "lambdascope"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
+from rich.console import RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from analyzer import views
@@ -36,17 +37,28 @@ def split_lines(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def fields_text(record: dict[str, Any] | None, request_id: str) -> Text:
-    """The invocation's record as `name: value` lines, values literal."""
+def fields_text(record: dict[str, Any] | None, request_id: str, columns: int = 3) -> RenderableType:
+    """The invocation's record as a grid of `name value` pairs, values literal."""
     if record is None:
         return literal(f"no invocation record for {request_id}")
-    out = Text()
-    for name, value in record.items():
-        shown = fmt.when(value) if name.endswith("_ts") else fmt.text(value)
-        out.append(f"{name:<16}", style="bold")
-        out.append_text(literal(shown))
-        out.append("\n")
-    return out
+    grid = Table.grid(padding=(0, 1), expand=True)
+    for _ in range(columns):
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+    items = list(record.items())
+    per_column = -(-len(items) // columns)
+    for r in range(per_column):
+        cells: list[RenderableType] = []
+        for c in range(columns):
+            i = c * per_column + r
+            if i < len(items):
+                name, value = items[i]
+                shown = fmt.when(value) if name.endswith("_ts") else fmt.text(value)
+                cells += [Text(name), literal(shown)]
+            else:
+                cells += [Text(""), Text("")]
+        grid.add_row(*cells)
+    return grid
 
 
 class InvocationScreen(DataScreen):
@@ -60,11 +72,9 @@ class InvocationScreen(DataScreen):
         """The invocation shown."""
 
     def compose_body(self) -> ComposeResult:
-        """Fields on the left, lines on the right."""
-        with Horizontal(id="invocation"):
-            with VerticalScroll(id="fields-box"):
-                yield Static("", id="fields")
-            yield DataView("lines", LINES, id="lines")
+        """Fields on top, lines below at full width."""
+        yield Static("", id="fields")
+        yield DataView("lines", LINES, id="lines")
 
     def fetch(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> Any:
         """The record and the lines (filters do not narrow one invocation)."""

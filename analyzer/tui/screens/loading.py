@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Center, Middle
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from analyzer import views
@@ -60,9 +60,8 @@ class LoadingScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """A title, a progress bar and a status line."""
-        yield Header()
         with Middle(), Center():
-            yield Static(Text(f"loading {self.what}"), id="loading-title")
+            yield Static(Text(f"lambdascope · loading {self.what}"), id="loading-title")
             yield ProgressBar(total=self.total_bytes, show_eta=False, id="loading-bar")
             yield Static(Text("starting"), id="loading-status")
         yield Footer()
