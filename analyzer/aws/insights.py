@@ -14,6 +14,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,6 +50,9 @@ def normalize_query(text: str) -> str:
 
 ROW_CAP = 10_000
 """Most rows one Logs Insights query returns."""
+
+CONCURRENCY = 4
+"""Logs Insights queries run at once (an account may run 30; leave room for others)."""
 
 MAX_GROUPS = 50
 """Most log groups one StartQuery may name."""
@@ -90,16 +94,36 @@ def load_insights(
             chunk = groups[i : i + MAX_GROUPS]
             name, width = count_bin(start, end)
             counted = run_query(logs, chunk, start, end, sleep, COUNT_QUERY.format(bin=name))
-            pending = plan_windows(counted, start, end, row_cap, width)[::-1]
-            while pending:
-                lo, hi = pending.pop()
-                result = run_query(logs, chunk, lo, hi, sleep)
-                if len(result) >= row_cap and hi > lo:
-                    mid = (lo + hi) // 2
-                    pending += [(mid + 1, hi), (lo, mid)]
-                    continue
-                rows.update((r["@requestId"], r) for r in result if r.get("@requestId"))
+            windows = plan_windows(counted, start, end, row_cap, width)
+
+            def collect(window: tuple[int, int], chunk: list[str] = chunk) -> list[dict[str, str]]:
+                return _collect(logs, chunk, window, sleep, row_cap)
+
+            with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+                for result in pool.map(collect, windows):
+                    rows.update((r["@requestId"], r) for r in result if r.get("@requestId"))
     return insert_rows(con, groups, rows.values())
+
+
+def _collect(
+    logs: Any,
+    groups: list[str],
+    window: tuple[int, int],
+    sleep: Callable[[float], None],
+    row_cap: int,
+) -> list[dict[str, str]]:
+    """Rows of one window; a window that hits the cap is split in halves and re-queried."""
+    out: list[dict[str, str]] = []
+    pending = [window]
+    while pending:
+        lo, hi = pending.pop()
+        result = run_query(logs, groups, lo, hi, sleep)
+        if len(result) >= row_cap and hi > lo:
+            mid = (lo + hi) // 2
+            pending += [(mid + 1, hi), (lo, mid)]
+        else:
+            out += result
+    return out
 
 
 def _load_from_args(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, **kwargs: Any) -> int:
