@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as context_api
 from opentelemetry import trace
-from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan, SpanProcessor
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
@@ -29,7 +28,7 @@ from lambdascope._config import Config
 from lambdascope._export import BufferSpanProcessor, Exporters, Worker, quiet_exporter_logs
 from lambdascope._metrics import FaasMetrics
 from lambdascope._report import report_exception
-from lambdascope._resource import resource_attributes
+from lambdascope._resource import build_resource
 from lambdascope._trigger import CONSUMER_SOURCES
 
 if TYPE_CHECKING:
@@ -97,7 +96,7 @@ class Telemetry:
     def __init__(self, config: Config, context: Any) -> None:
         self.config = config
         quiet_exporter_logs()
-        self.resource = Resource.create(resource_attributes(config, context))
+        self.resource = build_resource(config, context)
         self.exporters = Exporters(config.flush_budget_ms / 1000)
         self.metrics = FaasMetrics(self.resource, SCOPE)
         self.buffer: BufferSpanProcessor | None = None

@@ -257,3 +257,23 @@ def test_timeout_span_is_exported_before_the_deadline(
         ("timeout", None),
         ("success", True),
     ]
+
+
+def test_otel_resource_attributes_apply_and_explicit_service_wins(
+    receiver: OtlpReceiver,
+    context: FakeContext,
+    records: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """OTEL_RESOURCE_ATTRIBUTES adds to the resource; service= overrides its service.name."""
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=prod,service.name=env")
+
+    @instrument(service="explicit", flush="end")
+    def named(event: Any, context: Any) -> None:
+        return None
+
+    named({}, context)
+    assert receiver.wait_for(lambda r: len(r.spans()) == 1)
+    resource = receiver.spans()[0].resource
+    assert (resource["deployment.environment"], resource["service.name"]) == ("prod", "explicit")
+    assert resource["telemetry.sdk.name"] == "opentelemetry"
