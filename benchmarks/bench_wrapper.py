@@ -99,6 +99,21 @@ def build_variants() -> tuple[dict[str, wv.Handler], dict[str, str]]:
     return built, failed
 
 
+def requests_per_call(handlers: dict[str, wv.Handler], sink: Sink) -> dict[str, dict[str, float]]:
+    """OTLP POSTs per call, per path, of the variants that export on every call."""
+    calls, ctx = 20, wv.make_context()
+    found: dict[str, dict[str, float]] = {}
+    for name, handler in handlers.items():
+        if not WARM[name][1]:
+            continue
+        before = sink.counts()
+        for _ in range(calls):
+            handler(wv.EVENT, ctx)
+        after = sink.counts()
+        found[name] = {p: (n - before.get(p, 0)) / calls for p, n in sorted(after.items())}
+    return found
+
+
 def time_chunk(handler: wv.Handler, ctx: Any, calls: int) -> float:
     """Seconds for `calls` calls of `handler`."""
     event = wv.EVENT
@@ -222,6 +237,7 @@ def run() -> dict[str, Any]:
     wv.setup_environment(sink.endpoint)
     with stdout_to_devnull():
         handlers, failed = build_variants()
+        exports = requests_per_call(handlers, sink)
         warm = measure_warm(handlers)
     bare = warm.get("bare", {}).get("us_per_call")
     for entry in warm.values():
@@ -265,6 +281,7 @@ def run() -> dict[str, Any]:
         },
         "warm": warm,
         "warm_failed": failed,
+        "otlp_requests_per_call": exports,
         "cold": cold,
         "targets": targets(warm, cold),
     }

@@ -7,10 +7,16 @@ compete for the benchmark's GIL. `python -m benchmarks.wrapper_sink` prints its 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import urllib.request
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+_counts: Counter[str] = Counter()
+"""POSTs received per path."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -22,10 +28,19 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
+        _counts[self.path] += 1
+        self._answer(b"", "application/x-protobuf")
+
+    def do_GET(self) -> None:
+        """`/stats`: POST counts per path, as JSON."""
+        self._answer(json.dumps(dict(_counts)).encode(), "application/json")
+
+    def _answer(self, body: bytes, content_type: str) -> None:
         self.send_response(200)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.send_header("Content-Length", "0")
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.wfile.write(body)
 
 
 class _Server(ThreadingHTTPServer):
@@ -56,6 +71,12 @@ class Sink:
         port = int(self.proc.stdout.readline())
         self.endpoint = f"http://127.0.0.1:{port}"
         return self
+
+    def counts(self) -> dict[str, int]:
+        """POSTs the sink received so far, per path."""
+        with urllib.request.urlopen(self.endpoint + "/stats", timeout=10) as response:
+            counts: dict[str, int] = json.loads(response.read())
+        return counts
 
     def __exit__(self, *exc: object) -> None:
         self.proc.kill()
