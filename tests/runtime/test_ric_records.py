@@ -132,3 +132,13 @@ def test_provisioned_concurrency_first_invocation_is_not_cold(
         api.invoke(_HTTP)
         (record,) = proc.wait_records(1)
     assert (record["cold_start"], record["init_type"]) == (False, init)
+
+
+def test_record_is_its_own_line_with_json_log_format(api: RuntimeApi, task_root: Path) -> None:
+    """With AWS_LAMBDA_LOG_FORMAT=JSON the runtime logs JSON; our record stays one plain line."""
+    with ric_process(api, task_root, AWS_LAMBDA_LOG_FORMAT="JSON") as proc:
+        inv = api.invoke({"fail": True})
+        (record,) = proc.wait_records(1)
+    assert (record["request_id"], record["error_type"]) == (inv.request_id, "ValueError")
+    lines = [line for line in proc.stdout if '"lambdascope"' in line]
+    assert len(lines) == 1 and lines[0].startswith('{"lambdascope":1,')
