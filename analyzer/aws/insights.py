@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from typing import Any
 import duckdb
 
 from analyzer.aws._client import AwsError, AwsTarget, aws_errors, make_client
+from analyzer.aws._insights_rows import _float, insert_rows, parse_ts
 
 QUERY = (
     'filter @type = "REPORT"'
@@ -62,9 +62,6 @@ POLL_MAX_S = 5.0
 """GetQueryResults polling: the first pause, doubled up to the max."""
 
 _DONE = {"Complete", "Failed", "Cancelled", "Timeout", "Unknown"}
-_STREAM = re.compile(r"^\d{4}/\d{2}/\d{2}/(?P<fn>[^\[]+)?\[(?P<ver>[^\]]+)\](?P<env>[0-9a-f]+)$")
-MB = 1_000_000.0
-"""Logs Insights reports memory in bytes as MB x 1,000,000."""
 
 
 def load_insights(
@@ -210,116 +207,3 @@ def run_query(
             "range, or re-run"
         )
     return [{c["field"]: c.get("value", "") for c in row} for row in page.get("results", [])]
-
-
-def _float(text: str | None) -> float | None:
-    try:
-        return float(text) if text not in (None, "") else None
-    except ValueError:
-        return None
-
-
-def parse_ts(text: str) -> datetime | None:
-    """'2025-08-15 12:44:57.964' (UTC) or epoch milliseconds as a naive UTC datetime."""
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, UTC).replace(tzinfo=None)
-    try:
-        return datetime.fromisoformat(text.replace("T", " ").rstrip("Z"))
-    except ValueError:
-        return None
-
-
-def function_of(log: str, stream: str) -> str:
-    """The function name from '@log' (account:group) or a custom group's stream name."""
-    group = log.split(":", 1)[-1]
-    if group.startswith("/aws/lambda/"):
-        return group.rsplit("/", 1)[-1]
-    m = _STREAM.match(stream)
-    return m.group("fn") if m and m.group("fn") else group
-
-
-def to_invocation(row: dict[str, str]) -> tuple[Any, ...] | None:
-    """One `invocations` row (function .. source) from a query row; None without a time."""
-    end = parse_ts(row.get("@timestamp", ""))
-    if end is None:
-        return None
-    stream = row.get("@logStream", "")
-    m = _STREAM.match(stream)
-    duration = _float(row.get("@duration"))
-    init, restore = _float(row.get("@initDuration")), _float(row.get("restoreDuration"))
-    memory, used = _float(row.get("@memorySize")), _float(row.get("@maxMemoryUsed"))
-    status = (row.get("status") or "").lower()
-    outcome = status if status in {"timeout", "error"} else "success"
-    start = end - timedelta(milliseconds=duration) if duration is not None else end
-    return (
-        function_of(row.get("@log", ""), stream),
-        m.group("ver") if m else None,
-        row["@requestId"],
-        m.group("env") if m else None,
-        start,
-        end,
-        init is not None or restore is not None,
-        init,
-        restore,
-        duration,
-        _float(row.get("@billedDuration")),
-        round(memory / MB) if memory is not None else None,
-        round(used / MB) if used is not None else None,
-        outcome,
-        row.get("errorType") or None,
-        "insights",
-    )
-
-
-_INSERT = """INSERT INTO invocations (function, version, request_id, env_id, start_ts, end_ts,
-    cold_start, init_ms, restore_ms, duration_ms, billed_ms, memory_mb, max_memory_mb, outcome,
-    error_type, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-
-
-def report_line(v: tuple[Any, ...]) -> str:
-    """The REPORT message an `invocations` row stands for (shown as its log line)."""
-    parts = [f"REPORT RequestId: {v[2]}"]
-    for label, value, unit in (
-        ("Duration", v[9], "ms"), ("Billed Duration", v[10], "ms"),
-        ("Memory Size", v[11], "MB"), ("Max Memory Used", v[12], "MB"),
-        ("Init Duration", v[7], "ms"), ("Restore Duration", v[8], "ms"),
-    ):  # fmt: skip
-        if value is not None:
-            parts.append(
-                f"{label}: {value:g} {unit}" if unit == "MB" else f"{label}: {value:.2f} ms"
-            )
-    if v[13] != "success":
-        parts.append(f"Status: {v[13]}")
-    if v[14]:
-        parts.append(f"Error Type: {v[14]}")
-    return "\t".join(parts)
-
-
-def insert_rows(con: duckdb.DuckDBPyConnection, groups: list[str], rows: Any) -> int:
-    """Insert query rows as invocations, their REPORT events, a `files` entry and
-    environments; return how many invocations were new."""
-    values = [v for v in (to_invocation(r) for r in rows) if v is not None]
-    known = {r[0] for r in con.execute("SELECT request_id FROM invocations").fetchall()}
-    values = [v for v in values if v[2] not in known]
-    row = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM files").fetchone()
-    file_id = int(row[0]) if row else 1
-    if values:
-        con.executemany(_INSERT, values)
-        con.executemany(
-            "INSERT INTO events (file_id, line_no, ts, function, env_id, request_id, level,"
-            " kind, message) VALUES (?, ?, ?, ?, ?, ?, NULL, 'report', ?)",
-            [(file_id, i, v[5], v[0], v[3], v[2], report_line(v)) for i, v in enumerate(values)],
-        )
-    con.execute(
-        "INSERT INTO files (file_id, path, fingerprint, format, lines, events, rejected,"
-        " loaded_at) VALUES (?, ?, ?, 'insights', ?, ?, 0, now())",
-        [file_id, "insights:" + ",".join(groups), f"insights-{time.time_ns()}", len(values),
-         len(values)],
-    )  # fmt: skip
-    con.execute(
-        "INSERT INTO environments SELECT function, env_id, min(start_ts), max(end_ts), count(*),"
-        " NULL FROM invocations WHERE source = 'insights' AND env_id IS NOT NULL"
-        " AND NOT EXISTS (SELECT 1 FROM environments e WHERE e.function = invocations.function"
-        " AND e.env_id = invocations.env_id) GROUP BY 1, 2"
-    )
-    return len(values)
