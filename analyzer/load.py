@@ -18,8 +18,16 @@ import duckdb
 from analyzer import detect as _detect
 from analyzer import sources as _sources
 from analyzer.merge import merge
+from analyzer.parse.batch import batches, load_batch
 from analyzer.parse.sql import EVIDENCE_DDL
-from analyzer.parse.store_file import FileLoad, load_file, path_identity, scalar
+from analyzer.parse.store_file import (
+    LINE_FORMATS,
+    FileLoad,
+    load_python,
+    path_identity,
+    record_file,
+    scalar,
+)
 
 
 class LoadError(Exception):
@@ -76,6 +84,61 @@ def _forget(con: duckdb.DuckDBPyConnection, file_ids: list[int]) -> None:
             con.execute(f"DELETE FROM {table} WHERE file_id = ?", [fid])
 
 
+def _plan(
+    con: duckdb.DuckDBPyConnection, srcs: list[_sources.Source], result: LoadResult
+) -> tuple[list[tuple[_sources.Source, str, str]], int]:
+    """Fingerprint, skip unchanged, forget changed, detect: the files to load (+ readable count)."""
+    jobs: list[tuple[_sources.Source, str, str]] = []
+    seen: set[str] = set()
+    readable = 0
+    for src in srcs:
+        try:
+            fp = _sources.fingerprint(src)
+            head = _sources.read_head(src, _detect.HEAD_BYTES)
+        except OSError as exc:
+            result.warnings.append(f"{src.display}: cannot read ({exc}); check permissions")
+            continue
+        if fp in seen or scalar(con, "SELECT count(*) FROM files WHERE fingerprint = ?", [fp]):
+            result.skipped_unchanged += 1
+            readable += 1
+            continue
+        seen.add(fp)
+        old = con.execute("SELECT file_id FROM files WHERE path = ?", [path_identity(src)])
+        _forget(con, [r[0] for r in old.fetchall()])
+        jobs.append((src, fp, _detect.detect(head)))
+    return jobs, readable
+
+
+def _load_jobs(
+    con: duckdb.DuckDBPyConnection,
+    jobs: list[tuple[_sources.Source, str, str]],
+    function: str | None,
+    python_only: bool,
+    bar: _Progress,
+) -> dict[int, FileLoad]:
+    """Load every job: line formats in SQL batches, the rest (and refusals) in Python."""
+    first = int(scalar(con, "SELECT coalesce(max(file_id), 0) + 1 FROM files"))
+    items = [(first + i, src, fmt) for i, (src, _, fmt) in enumerate(jobs)]
+    fast = [it for it in items if it[2] in LINE_FORMATS and not python_only]
+    loads: dict[int, FileLoad] = {}
+    for batch in batches(fast):
+        got = load_batch(con, batch, function)
+        if got is None and len(batch) > 1:
+            got = {}
+            for item in batch:  # find the file DuckDB refused; the others stay fast
+                one = load_batch(con, [item], function)
+                got.update(one or {item[0]: load_python(con, item[0], item[1], item[2], function)})
+        loads.update(got or {batch[0][0]: load_python(con, *batch[0], function)})
+        bar.update(len(loads), sum(f.lines for f in loads.values()))
+    for fid, src, fmt in items:
+        if fid not in loads:
+            loads[fid] = load_python(con, fid, src, fmt, function)
+            bar.update(len(loads), sum(f.lines for f in loads.values()))
+    for fid, src, fmt in items:
+        record_file(con, fid, src, jobs[fid - first][1], fmt, loads[fid])
+    return loads
+
+
 def load_paths(
     con: duckdb.DuckDBPyConnection,
     paths: Sequence[str],
@@ -93,34 +156,16 @@ def load_paths(
     con.execute("CREATE OR REPLACE TEMP TABLE _affected (request_id VARCHAR)")
     had_invocations = bool(scalar(con, "SELECT count(*) > 0 FROM invocations"))
     bar = _Progress(len(srcs), progress)
-    readable = 0
     try:
-        for i, src in enumerate(srcs, 1):
-            try:
-                fp = _sources.fingerprint(src)
-            except OSError as exc:
-                result.warnings.append(f"{src.display}: cannot read ({exc}); check permissions")
-                continue
-            if con.execute("SELECT 1 FROM files WHERE fingerprint = ?", [fp]).fetchall():
-                result.skipped_unchanged += 1
-                readable += 1
-                continue
-            old = con.execute(
-                "SELECT file_id FROM files WHERE path = ?", [path_identity(src)]
-            ).fetchall()
-            _forget(con, [r[0] for r in old])
-            head = _sources.read_head(src, _detect.HEAD_BYTES)
-            fl: FileLoad = load_file(
-                con, src, fp, _detect.detect(head), function, force_python=engine == "python"
-            )
+        jobs, readable = _plan(con, srcs, result)
+        loads = _load_jobs(con, jobs, function, engine == "python", bar)
+        for fl in loads.values():
             result.files += 1
             result.lines += fl.lines
             result.events += fl.lines - fl.rejected
             result.rejected += fl.rejected
             result.warnings.extend(fl.warnings)
-            if fl.status in ("ok", "truncated"):
-                readable += 1
-            bar.update(i, result.lines)
+            readable += fl.status in ("ok", "truncated")
         merge(con, partial=had_invocations)
     finally:
         bar.close()

@@ -8,11 +8,20 @@ UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 
 READ_RAW = """
 CREATE OR REPLACE TEMP TABLE _raw AS
-SELECT line FROM read_csv($path, columns={'line': 'VARCHAR'}, delim='\x01', quote='',
-    escape='', header=false, auto_detect=false, max_line_size=16777216,
+SELECT line, file_index AS fx FROM read_csv($paths, columns={'line': 'VARCHAR'}, delim='\x01',
+    quote='', escape='', header=false, auto_detect=false, max_line_size=16777216,
     compression=$compression)
 """
-"""One VARCHAR row per physical line; DuckDB raises on anything odd (then Python takes over)."""
+"""One VARCHAR row per physical line of every file of a batch; DuckDB raises on anything odd
+(invalid UTF-8, stray carriage returns, a truncated gzip): then the Python path takes over."""
+
+BASE = """
+CREATE OR REPLACE TEMP TABLE _base AS
+SELECT b.fx, b.base, b.n, f.f_id, f.f_gfn, f.f_env
+FROM (SELECT fx, min(rowid) AS base, count(*) AS n FROM _raw GROUP BY fx) b
+JOIN _files f USING (fx)
+"""
+"""Per file of the batch: its first rowid (for line numbers), line count, id and path hints."""
 
 _TAIL = f"^({TS}[+-][0-9][0-9]:[0-9][0-9]) ([^ \\t\\n\\r\\f]*\\][^ \\t\\n\\r\\f]*) "
 _PREFIX = {
@@ -69,13 +78,13 @@ def stage_sql(fmt: str) -> str:
     jrid = _uuid("coalesce(nullif(jx[4], ''), jx[5])")
     return f"""
 WITH l AS (
-  SELECT rowid - $base + 1 AS line_no,
-         CASE WHEN rowid = $base THEN ltrim(line, chr(65279)) ELSE line END AS line
-  FROM _raw
+  SELECT r.rowid - b.base + 1 AS line_no, b.f_id, b.f_gfn, b.f_env,
+         CASE WHEN r.rowid = b.base THEN ltrim(line, chr(65279)) ELSE line END AS line
+  FROM _raw r JOIN _base b USING (fx)
 ), p AS (
-  SELECT line_no, line, {_PREFIX[fmt]} FROM l
+  SELECT line_no, f_id, f_gfn, f_env, line, {_PREFIX[fmt]} FROM l
 ), m AS (
-  SELECT line_no,
+  SELECT line_no, f_id, f_gfn, f_env,
     CASE WHEN line IS NULL THEN NULL
          WHEN contains(line, chr(0)) THEN 'binary data (NUL bytes)'
          WHEN strlen(line) > 1048576 AND length(line) > 1048576
@@ -107,7 +116,7 @@ WITH l AS (
          THEN regexp_extract(msg, '{_PYAPP}', ['lvl', 'ts', 'rid']) END AS py
   FROM k
 ), c AS (
-  SELECT line_no, cont, cts, stream, msg,
+  SELECT line_no, f_id, f_gfn, f_env, cont, cts, stream, msg,
     CASE
       WHEN k0 = 'json' THEN CASE
         WHEN jx IS NULL THEN 'app'
@@ -181,7 +190,7 @@ WITH l AS (
     CASE WHEN k0 = 'json' AND jf[1] THEN jx[13] END AS env
   FROM j
 )
-SELECT line_no, NULL::VARCHAR AS reject, cont, coalesce(cts, mts) AS ts, stream,
+SELECT line_no, f_id, f_gfn, f_env, NULL::VARCHAR AS reject, cont, coalesce(cts, mts) AS ts, stream,
   nullif(rid0, '') AS rid, level0 AS level,
   CASE WHEN cont AND kind0 = 'app' THEN 'continuation' ELSE kind0 END AS kind,
   msg, fn, env, NULL::VARCHAR AS gfn
@@ -191,14 +200,14 @@ FROM c
 
 RAW_REJECTS = """
 INSERT INTO rejects
-SELECT $fid, line_no, reason,
+SELECT f_id, line_no, reason,
   CASE WHEN contains(line, chr(0)) THEN replace(left(line, 1024), chr(0), '\\0')
        ELSE left(line, 1024) END
-FROM (SELECT rowid - $base + 1 AS line_no, line,
+FROM (SELECT b.f_id, r.rowid - b.base + 1 AS line_no, line,
         CASE WHEN contains(line, chr(0)) THEN 'binary data (NUL bytes)'
              WHEN strlen(line) > 1048576 AND length(line) > 1048576
                THEN 'line longer than 1 MiB' END AS reason
-      FROM _raw)
+      FROM _raw r JOIN _base b USING (fx))
 WHERE reason IS NOT NULL
 """
 """Lines the fast path cannot store: NUL bytes (binary data) and lines over 1 MiB."""
@@ -212,20 +221,20 @@ def events_insert(source: str) -> str:
     log group > stream name > path > content > --function > 'unknown'."""
     return f"""
 INSERT INTO events
-SELECT $fid::INTEGER, line_no, TRY_CAST(ts AS TIMESTAMP),
-  coalesce(gfn, {_STREAM_FN}, $gfn, fn, $cfn, 'unknown'),
-  coalesce({_STREAM_ENV}, $env, env), rid, level, kind, msg
+SELECT f_id, line_no, TRY_CAST(ts AS TIMESTAMP),
+  coalesce(gfn, {_STREAM_FN}, f_gfn, fn, $cfn, 'unknown'),
+  coalesce({_STREAM_ENV}, f_env, env), rid, level, kind, msg
 FROM ({source}) s WHERE reject IS NULL
 """
 
 
 NEEDS_INHERIT = """
 SELECT count(*) FROM events
-WHERE file_id = $fid
+WHERE file_id BETWEEN $lo AND $hi
   AND (kind IN ('continuation', 'xray') OR (kind = 'error' AND request_id IS NULL))
 """
 
-_W = """WINDOW w AS (PARTITION BY env_id ORDER BY line_no
+_W = """WINDOW w AS (PARTITION BY file_id, env_id ORDER BY line_no
                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"""
 
 INHERIT = f"""
@@ -235,18 +244,18 @@ FROM (
   WITH a AS (
     SELECT * EXCLUDE (orid) REPLACE (CASE WHEN kind = 'error' AND request_id IS NULL
                                     THEN nullif(orid, '') ELSE request_id END AS request_id)
-    FROM (SELECT line_no, kind, env_id, function, ts, level, request_id,
+    FROM (SELECT file_id, line_no, kind, env_id, function, ts, level, request_id,
             last_value(CASE WHEN kind IN ('end', 'report') THEN '' ELSE request_id END
                        IGNORE NULLS) OVER w AS orid
-          FROM events WHERE file_id = $fid {_W})
+          FROM events WHERE file_id BETWEEN $lo AND $hi {_W})
   ), b AS (
     SELECT *, last_value(CASE WHEN kind <> 'continuation'
         THEN {{'ts': ts, 'rid': request_id, 'level': level, 'env': env_id, 'fn': function}}
-        END IGNORE NULLS) OVER (ORDER BY line_no
+        END IGNORE NULLS) OVER (PARTITION BY file_id ORDER BY line_no
           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS hd
     FROM a
   )
-  SELECT line_no,
+  SELECT file_id, line_no,
     CASE WHEN kind = 'continuation' THEN coalesce(ts, hd.ts) ELSE ts END AS ts,
     CASE WHEN kind IN ('continuation', 'xray') THEN coalesce(request_id, hd.rid)
          ELSE request_id END AS request_id,
@@ -257,7 +266,7 @@ FROM (
          THEN hd.fn ELSE function END AS function
   FROM b WHERE kind IN ('continuation', 'xray', 'error')
 ) n
-WHERE events.file_id = $fid AND events.line_no = n.line_no
+WHERE events.file_id = n.file_id AND events.line_no = n.line_no
 """
 """Continuation and XRAY lines take their head line's request id (and time, level); an
 unhandled-error line without a request id takes the open invocation's (design §3)."""
@@ -389,7 +398,8 @@ FROM (
   SELECT *, js AND json_valid(message) AS js,
     CASE WHEN js THEN CASE WHEN json_valid(message) THEN
       json_extract_string(message, {_EV_PATHS}) END END AS e
-  FROM (SELECT *, starts_with(message, '{{') AS js FROM events WHERE file_id = $fid)
+  FROM (SELECT *, starts_with(message, '{{') AS js FROM events
+        WHERE file_id BETWEEN $lo AND $hi)
   WHERE ((kind IN ('report', 'runtime_done', 'timeout', 'error', 'lambdascope', 'xray')
            AND request_id IS NOT NULL)
      OR kind IN ('init_start', 'init_report', 'restore_report', 'restore_start'))
@@ -458,7 +468,7 @@ CREATE OR REPLACE TEMP TABLE _ev_text AS
   FROM (SELECT file_id, line_no, ts, function, env_id, request_id, kind, message,
           CASE WHEN kind = 'report' THEN string_split(message, chr(9)) END AS l
         FROM events
-  WHERE file_id = $fid AND kind = 'report' AND request_id IS NOT NULL
+  WHERE file_id BETWEEN $lo AND $hi AND kind = 'report' AND request_id IS NOT NULL
     AND NOT starts_with(message, '{{'))
 """
 """The rows EVIDENCE_TEXT reads, with the REPORT's tab-separated fields split once."""

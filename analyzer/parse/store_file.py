@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -101,19 +100,6 @@ def _bulk(
         os.unlink(name)
 
 
-def _sql_events(con: duckdb.DuckDBPyConnection, src: _sources.Source, fmt: str, q: Any) -> int:
-    """Fast path: read every line in DuckDB, classify and store it; returns the line count."""
-    con.execute(_sql.READ_RAW, {"path": src.path, "compression": "gzip" if src.gzip else "none"})
-    base = scalar(con, "SELECT coalesce(min(rowid), 0) FROM _raw")
-    con.execute(_sql.events_insert(_sql.stage_sql(fmt)), {**q, "base": base})
-    con.execute(_sql.RAW_REJECTS, {"fid": q["fid"], "base": base})
-    if scalar(con, _sql.NEEDS_INHERIT, {"fid": q["fid"]}):
-        con.execute(_sql.INHERIT, {"fid": q["fid"]})
-    n = int(scalar(con, "SELECT count(*) FROM _raw"))
-    con.execute("DROP TABLE _raw")
-    return n
-
-
 def _decode(data: bytes, fl: FileLoad, display: str) -> str:
     try:
         return data.decode("utf-8")
@@ -152,7 +138,13 @@ def _py_events(
         fl.notes.append(f"{dupes} duplicate event ids counted once")
     _bulk(con, "_stage", STAGE_COLUMNS, rows)
     _bulk(con, "_pyev", PYEV_COLUMNS, ev_rows)
-    con.execute(_sql.events_insert("SELECT * FROM _stage"), q)
+    con.execute(
+        _sql.events_insert(
+            "SELECT *, $fid::INTEGER AS f_id, $gfn::VARCHAR AS f_gfn, $env::VARCHAR AS f_env "
+            "FROM _stage"
+        ),
+        q,
+    )
     con.execute(
         "INSERT INTO rejects SELECT $fid, line_no, reject, msg FROM _stage "
         "WHERE reject IS NOT NULL",
@@ -162,100 +154,87 @@ def _py_events(
     return un.units
 
 
-_OVERLAP = """
-SELECT count(*) FROM events
-WHERE file_id <> $fid
-  AND ts BETWEEN (SELECT min(ts) FROM events WHERE file_id = $fid)
-             AND (SELECT max(ts) FROM events WHERE file_id = $fid)
+_OVERLAPS = """
+WITH g AS (SELECT file_id, env_id, min(ts) AS lo, max(ts) AS hi FROM events
+           WHERE ts IS NOT NULL GROUP BY ALL)
+SELECT DISTINCT n.file_id FROM g n JOIN g o
+  ON n.env_id IS NOT DISTINCT FROM o.env_id AND o.file_id < n.file_id
+     AND n.lo <= o.hi AND o.lo <= n.hi
+WHERE n.file_id BETWEEN $lo AND $hi ORDER BY 1
 """
 _DEDUPE = """
 DELETE FROM events WHERE file_id = $fid AND line_no IN (
   SELECT n.line_no FROM events n JOIN events o
     ON o.ts = n.ts AND o.message = n.message AND o.env_id IS NOT DISTINCT FROM n.env_id
-  WHERE n.file_id = $fid AND o.file_id <> $fid)
+  WHERE n.file_id = $fid AND o.file_id < $fid)
 """
 _PYEV_INSERT = """
 INSERT INTO load_evidence
 SELECT e.file_id, e.line_no, e.ts, e.function, e.env_id, e.request_id, e.kind,
   p.* EXCLUDE (line_no)
-FROM _pyev p JOIN events e ON e.file_id = $fid AND e.line_no = p.line_no
+FROM _pyev p JOIN events e ON e.file_id = $lo AND e.line_no = p.line_no
 """
 
 
-def _finish(con: duckdb.DuckDBPyConnection, fid: int, py: bool, fl: FileLoad) -> None:
-    """Drop events other files already gave, extract evidence, count rejects."""
-    q = {"fid": fid}
-    if scalar(con, _OVERLAP, q):
-        before = scalar(con, "SELECT count(*) FROM events WHERE file_id = $fid", q)
-        con.execute(_DEDUPE, q)
-        dupes = before - scalar(con, "SELECT count(*) FROM events WHERE file_id = $fid", q)
-        if dupes:
-            fl.notes.append(f"{dupes} events already loaded from another file counted once")
+def finish(
+    con: duckdb.DuckDBPyConnection, lo: int, hi: int, py: bool, loads: dict[int, FileLoad]
+) -> None:
+    """For files lo..hi: drop events earlier files gave, extract evidence, count rejects."""
+    q = {"lo": lo, "hi": hi}
+    for (fid,) in con.execute(_OVERLAPS, q).fetchall():
+        before = scalar(con, "SELECT count(*) FROM events WHERE file_id = $fid", {"fid": fid})
+        con.execute(_DEDUPE, {"fid": fid})
+        after = scalar(con, "SELECT count(*) FROM events WHERE file_id = $fid", {"fid": fid})
+        if before - after:
+            loads[fid].notes.append(
+                f"{before - after} events already loaded from another file counted once"
+            )
     if py:
-        con.execute(_PYEV_INSERT, q)
+        con.execute(_PYEV_INSERT, {"lo": lo})
+        con.execute("DROP TABLE _pyev")
     else:
         con.execute(_sql.EV_TEXT_ROWS, q)
         con.execute(_sql.EVIDENCE_TEXT)
         con.execute("DROP TABLE _ev_text")
         con.execute(_sql.EVIDENCE, q)
-    if py:
-        con.execute("DROP TABLE _pyev")
     con.execute(
         "INSERT INTO _affected SELECT DISTINCT request_id FROM load_evidence "
-        "WHERE file_id = $fid AND request_id IS NOT NULL",
+        "WHERE file_id BETWEEN $lo AND $hi AND request_id IS NOT NULL",
         q,
     )
-    fl.rejected = int(scalar(con, "SELECT count(*) FROM rejects WHERE file_id = $fid", q))
+    counts = dict(
+        con.execute(
+            "SELECT file_id, count(*) FROM rejects WHERE file_id BETWEEN $lo AND $hi GROUP BY 1",
+            q,
+        ).fetchall()
+    )
+    for fid, fl in loads.items():
+        if lo <= fid <= hi:
+            fl.rejected = int(counts.get(fid, 0))
 
 
-def load_file(
+def _reject_warning(con: duckdb.DuckDBPyConnection, fid: int, fl: FileLoad, display: str) -> None:
+    if fl.rejected:
+        reason = scalar(con, "SELECT mode(reason) FROM rejects WHERE file_id = $fid", {"fid": fid})
+        fl.warnings.append(
+            f"{display}: {fl.rejected} line(s) not loaded ({reason}); "
+            "they are listed in the rejects table (lambdascope query 'select * from rejects')"
+        )
+
+
+def record_file(
     con: duckdb.DuckDBPyConnection,
+    fid: int,
     src: _sources.Source,
     fp: str,
     fmt: str,
-    cli_function: str | None,
-    *,
-    force_python: bool = False,
-) -> FileLoad:
-    """Load one file; never raises for bad content (warnings say what happened)."""
-    fl = FileLoad()
-    fid = int(scalar(con, "SELECT coalesce(max(file_id), 0) + 1 FROM files"))
-    if fmt in ("empty", "binary"):
-        fl.status = "empty" if fmt == "empty" else "unreadable"
-        fl.warnings.append(
-            f"{src.display}: empty file, nothing to load"
-            if fmt == "empty"
-            else f"{src.display}: binary data, not a log file; leave it out or check it is "
-            "a CloudWatch export (.gz is read as is)"
-        )
-    else:
-        fn, env = path_hints(src.path if not src.temp else "")
-        q = {"fid": fid, "gfn": fn, "env": env, "cfn": cli_function}
-        py = force_python or fmt not in LINE_FORMATS
-        if not py:
-            try:
-                con.execute("BEGIN TRANSACTION")
-                fl.lines = _sql_events(con, src, fmt, q)
-                con.execute("COMMIT")
-            except duckdb.Error as exc:
-                if os.environ.get("LAMBDASCOPE_DEBUG"):
-                    print(f"fast path refused {src.display}: {exc}", file=sys.stderr)
-                con.execute("ROLLBACK")
-                py = True  # invalid UTF-8, stray \r, truncated gzip...: the careful path
-        if py:
-            fl.lines = _py_events(con, src, fmt, fl, q)
-        _finish(con, fid, py, fl)
-        if fl.rejected:
-            reason = scalar(
-                con, "SELECT mode(reason) FROM rejects WHERE file_id = $fid", {"fid": fid}
-            )
-            fl.warnings.append(
-                f"{src.display}: {fl.rejected} line(s) not loaded ({reason}); "
-                "they are listed in the rejects table (lambdascope query 'select * from rejects')"
-            )
-        if fl.lines == 0 and fmt != "json":
-            fl.status = "empty"
-            fl.warnings.append(f"{src.display}: no log lines in it, nothing to load")
+    fl: FileLoad,
+) -> None:
+    """Write the `files` row of one loaded file (its accounting and status)."""
+    _reject_warning(con, fid, fl, src.display)
+    if fl.status == "ok" and fl.lines == 0 and fmt != "json":
+        fl.status = "empty"
+        fl.warnings.append(f"{src.display}: no log lines in it, nothing to load")
     con.execute(
         "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
         [
@@ -272,4 +251,28 @@ def load_file(
             "; ".join(fl.notes) or None,
         ],
     )
+
+
+def load_python(
+    con: duckdb.DuckDBPyConnection,
+    fid: int,
+    src: _sources.Source,
+    fmt: str,
+    cli_function: str | None,
+) -> FileLoad:
+    """Load one file through the pure-Python parsers (JSON containers, odd text)."""
+    fl = FileLoad()
+    if fmt in ("empty", "binary"):
+        fl.status = "empty" if fmt == "empty" else "unreadable"
+        fl.warnings.append(
+            f"{src.display}: empty file, nothing to load"
+            if fmt == "empty"
+            else f"{src.display}: binary data, not a log file; leave it out or check it is "
+            "a CloudWatch export (.gz is read as is)"
+        )
+        return fl
+    fn, env = path_hints(src.path if not src.temp else "")
+    q = {"fid": fid, "gfn": fn, "env": env, "cfn": cli_function}
+    fl.lines = _py_events(con, src, fmt, fl, q)
+    finish(con, fid, fid, True, {fid: fl})
     return fl
