@@ -17,11 +17,11 @@ MISSING = "–"
 """Shown for values that are not known."""
 
 
-def literal(value: object) -> Text:
+def literal(value: object, *, wrap: bool = False) -> Text:
     """`value` as plain text: markup stays text, control characters become `\\xNN`."""
     text = "" if value is None else str(value)
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text.replace("\t", "    "))
-    return Text(text, no_wrap=True)
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text.replace("\t", "  "))
+    return Text(text, no_wrap=not wrap)
 
 
 def count(value: Any) -> str:

@@ -9,7 +9,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from analyzer import views
 from analyzer.filters import Filters
@@ -75,6 +75,7 @@ class InvocationScreen(DataScreen):
         """Fields on top, lines below at full width."""
         yield Static("", id="fields")
         yield DataView("lines", LINES, id="lines")
+        yield Static("", id="line-detail")
 
     def fetch(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> Any:
         """The record and the lines (filters do not narrow one invocation)."""
@@ -85,3 +86,14 @@ class InvocationScreen(DataScreen):
         record, lines = data
         self.query_one("#fields", Static).update(fields_text(record, self.request_id))
         self.query_one("#lines", DataView).set_data(split_lines(lines))
+        self._show_line()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Show the highlighted line in full, wrapped, below the table."""
+        self._show_line()
+
+    def _show_line(self) -> None:
+        """Put the highlighted line's whole text in the detail panel."""
+        row = self.query_one("#lines", DataView).selected()
+        text = literal(row.get("message") if row else "", wrap=True)
+        self.query_one("#line-detail", Static).update(text)
