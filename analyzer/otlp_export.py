@@ -4,7 +4,8 @@ Per function and time bucket: `faas.invocations` (as in the semantic conventions
 runtime: invocations that neither failed nor timed out, so invocations + errors + timeouts =
 the report's invocations), `faas.errors`, `faas.timeouts`, `faas.coldstarts` (delta sums)
 and the histograms `faas.invoke_duration`, `faas.init_duration` (seconds) and
-`faas.mem_usage` (bytes, per-invocation Max Memory Used; a point's `max` is the bucket's).
+`faas.mem_usage` (bytes, per-invocation Max Memory Used; a point's `max` is the bucket's),
+`lambdascope.remaining_time` (seconds left before the timeout, from lambdascope records).
 Names come from `lambdascope._names`.
 
 Why protobuf by hand rather than the SDK's MeterProvider: an SDK reader stamps every point
@@ -60,6 +61,7 @@ EXPORTED = {
     _names.METRIC_INVOKE_DURATION: ("histogram", "s"),
     _names.METRIC_INIT_DURATION: ("histogram", "s"),
     _names.METRIC_MEM_USAGE: ("histogram", "By"),
+    _names.METRIC_REMAINING_TIME: ("histogram", "s"),
 }
 """Every metric `lambdascope export` sends: kind and OTel unit (which fixes Prometheus names)."""
 
@@ -82,6 +84,7 @@ class Bucket:
     durations_ms: list[float] = field(default_factory=list)
     inits_ms: list[float] = field(default_factory=list)
     memory_mb: list[float] = field(default_factory=list)
+    remaining_ms: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -135,7 +138,8 @@ SELECT coalesce(function, 'unknown') AS fn,
        count(*) FILTER (WHERE cold_start),
        list(duration_ms) FILTER (WHERE duration_ms IS NOT NULL),
        list(init_ms) FILTER (WHERE init_ms IS NOT NULL),
-       list(max_memory_mb) FILTER (WHERE max_memory_mb IS NOT NULL)
+       list(max_memory_mb) FILTER (WHERE max_memory_mb IS NOT NULL),
+       list(remaining_ms) FILTER (WHERE remaining_ms IS NOT NULL)
 FROM timed
 WHERE t IS NOT NULL AND ({where})
 GROUP BY 1, 2 ORDER BY 1, 2
@@ -148,8 +152,10 @@ def buckets(con: duckdb.DuckDBPyConnection, filters: Filters, size_ms: int) -> I
     where, params = filters.where(ts_column="t")
     cur = con.execute(_BUCKETS_SQL.format(where=where), [size_ms, size_ms, *params])
     while rows := cur.fetchmany(1000):
-        for fn, start, n, err, tmo, cold, durs, inits, mems in rows:
-            yield Bucket(fn, int(start), n, err, tmo, cold, durs or [], inits or [], mems or [])
+        for fn, start, n, err, tmo, cold, durs, inits, mems, left in rows:
+            yield Bucket(
+                fn, int(start), n, err, tmo, cold, durs or [], inits or [], mems or [], left or []
+            )
 
 
 def untimed(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
@@ -196,7 +202,7 @@ def _hist_point(
 def _metrics(group: Sequence[Bucket], size_ms: int) -> list[pb.Metric]:
     """The seven metrics of one function over some of its buckets."""
     counts: dict[str, list[pb.NumberDataPoint]] = {k: [] for k in ("inv", "err", "tmo", "cold")}
-    hists: dict[str, list[pb.HistogramDataPoint]] = {k: [] for k in ("dur", "init", "mem")}
+    hists: dict[str, list[pb.HistogramDataPoint]] = {k: [] for k in ("dur", "init", "mem", "left")}
     for b in group:
         start_ns, end_ns = b.start_ms * 1_000_000, (b.start_ms + size_ms) * 1_000_000
         for key, value in (
@@ -211,6 +217,7 @@ def _metrics(group: Sequence[Bucket], size_ms: int) -> list[pb.Metric]:
             ("dur", [d / 1000 for d in b.durations_ms], DURATION_BOUNDS_S),
             ("init", [d / 1000 for d in b.inits_ms], DURATION_BOUNDS_S),
             ("mem", [m * MIB for m in b.memory_mb], MEMORY_BOUNDS_BYTES),
+            ("left", [r / 1000 for r in b.remaining_ms], DURATION_BOUNDS_S),
         ):
             if values:
                 hists[key].append(_hist_point(values, bounds, start_ns, end_ns))
@@ -228,6 +235,7 @@ def _metrics(group: Sequence[Bucket], size_ms: int) -> list[pb.Metric]:
         (n.METRIC_INVOKE_DURATION, "Handler duration per invocation", "dur"),
         (n.METRIC_INIT_DURATION, "Init duration of cold starts", "init"),
         (n.METRIC_MEM_USAGE, "Max memory used per invocation", "mem"),
+        (n.METRIC_REMAINING_TIME, "Time left before the timeout when the handler ended", "left"),
     ):
         unit = EXPORTED[name][1]
         if hists[key]:
@@ -284,7 +292,10 @@ def requests(
 
 
 def _points(chunk: Sequence[Bucket]) -> int:
-    hist = sum(bool(b.durations_ms) + bool(b.inits_ms) + bool(b.memory_mb) for b in chunk)
+    hist = sum(
+        bool(b.durations_ms) + bool(b.inits_ms) + bool(b.memory_mb) + bool(b.remaining_ms)
+        for b in chunk
+    )
     return 4 * len(chunk) + hist
 
 

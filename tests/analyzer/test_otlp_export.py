@@ -178,3 +178,13 @@ def test_hanging_collector_is_a_clear_error(con, monkeypatch):
     rx = OtlpReceiver(mode="hang", hang_s=5)
     with rx, pytest.raises(otlp_export.ExportError, match="timed out"):
         _export(con, rx)
+
+
+def test_remaining_time_sent_in_seconds_when_known(con):
+    """Invocations with a known remaining time feed lambdascope.remaining_time in seconds."""
+    con.execute("UPDATE invocations SET remaining_ms = 1500 WHERE function = 'orders'")
+    with OtlpReceiver() as rx:
+        _export(con, rx)
+        points = _by_fn(rx, _names.METRIC_REMAINING_TIME)
+    assert set(points) == {"orders"}
+    assert sum(p.sum for p in points["orders"]) == 1.5 * sum(p.count for p in points["orders"])
