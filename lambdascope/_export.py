@@ -6,7 +6,6 @@ import logging
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -84,13 +83,13 @@ def _plain_http(signal: str) -> bool:
 
 
 def _build(exporter_class: Any, timeout_s: float, signal: str) -> Any:
-    """The exporter, on urllib3 directly when possible (requests adds ~0.5 ms per export:
-    it scans the environment for proxies on every request)."""
+    """The exporter, on our lean transport for plain http:// (the default goes through
+    requests, which scans the environment for proxies on every export, ~0.5 ms)."""
     if _plain_http(signal):
         try:
-            from opentelemetry.exporter.http.transport._urllib3 import Urllib3HTTPTransport
+            from lambdascope._transport import HttpClientTransport
 
-            return exporter_class(timeout=timeout_s, _transport=Urllib3HTTPTransport())
+            return exporter_class(timeout=timeout_s, _transport=HttpClientTransport())
         except (ImportError, TypeError):
             pass  # older exporter: no pluggable transport
     return exporter_class(timeout=timeout_s)
@@ -121,6 +120,12 @@ class Exporters:
 
             self._metric = _build(OTLPMetricExporter, self.timeout_s, "METRICS")
         return self._metric
+
+    def shutdown(self, spans: bool) -> None:
+        """Shut the metric exporter (and the span exporter when `spans`) down: closes sockets."""
+        for exporter in (self._span if spans else None, self._metric):
+            if exporter is not None:
+                exporter.shutdown()
 
     def set_timeout(self, seconds: float, spans: bool = True, metrics: bool = True) -> None:
         """Bound the next exports (retries included) to `seconds`."""
@@ -158,42 +163,6 @@ class Exporters:
             self.metric_exporter().export(data)
 
 
-class Worker:
-    """One daemon thread running submitted calls in order: it sends the spans while the
-    flushing thread sends the metrics, so a flush costs one round trip instead of two."""
-
-    def __init__(self) -> None:
-        self._jobs: deque[tuple[Callable[[], object], threading.Event]] = deque()
-        self._cond = threading.Condition(threading.Lock())
-        self._thread: threading.Thread | None = None
-
-    def submit(self, job: Callable[[], object]) -> threading.Event:
-        """Queue `job`; the returned event is set when it has run."""
-        done = threading.Event()
-        with self._cond:
-            self._jobs.append((job, done))
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="lambdascope-export", daemon=True
-                )
-                self._thread.start()
-            self._cond.notify()
-        return done
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._jobs:
-                    self._cond.wait()
-                job, done = self._jobs.popleft()
-            try:
-                job()
-            except Exception as exc:
-                report_exception("export-worker", "exporting spans", exc)
-            finally:
-                done.set()
-
-
 class PeriodicExport:
     """A daemon thread calling `export` every `period_s` seconds until stopped."""
 
@@ -227,10 +196,6 @@ class BufferSpanProcessor(SpanProcessor):
             self._spans.append(span)
         else:
             report_once("spans-dropped", f"more than {MAX_BUFFERED_SPANS} spans unexported")
-
-    def pending(self) -> bool:
-        """True when spans wait for export."""
-        return bool(self._spans)
 
     def export(self, deadline_s: float) -> float:
         """Send buffered spans within `deadline_s`; returns the seconds left."""

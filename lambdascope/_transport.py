@@ -1,0 +1,136 @@
+"""A lean HTTP transport for the OTLP exporters when the collector is a plain http:// endpoint.
+
+The exporters' own transports go through urllib3 (and requests), which send the headers and
+the body in two writes: on loopback to a collector extension that wakes the collector twice
+per export, and urllib3's pool bookkeeping adds its own cost (~100 µs per export together).
+`http.client` with a kept-alive connection sends a small request in one write. TLS,
+proxies and credentials stay with the exporters' default transport (see `_export._build`).
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from opentelemetry.exporter.http.transport._base import BaseHTTPResult, BaseHTTPTransport
+
+_CONNECTION_ERRORS = (ConnectionError, http.client.HTTPException, TimeoutError, OSError)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpClientResult(BaseHTTPResult):
+    """Outcome of one request: status and body, or the error."""
+
+    body: bytes = b""
+    header_map: Any = field(default_factory=dict)
+    """The response's `HTTPMessage` (a case-insensitive mapping)."""
+
+    def content(self) -> bytes:
+        """The response body."""
+        return self.body
+
+    def headers(self) -> Mapping[str, str]:
+        """The response headers (case-insensitive lookups)."""
+        headers: Mapping[str, str] = self.header_map
+        return headers
+
+
+class HttpClientTransport(BaseHTTPTransport):
+    """One kept-alive connection per exporter; each request is one write; never outlives
+    `timeout`."""
+
+    def __init__(self) -> None:
+        self._sock: socket.socket | None = None
+        self._target: tuple[str, int] | None = None
+        self._lock = threading.Lock()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+        data: bytes | None = None,
+    ) -> BaseHTTPResult:
+        """Send one request; errors come back in the result, never raised."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if not self._lock.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
+            return HttpClientResult(error=TimeoutError("transport busy"))
+        try:
+            return self._request(method, url, headers or {}, deadline, data or b"")
+        except Exception as error:
+            self._drop()
+            return HttpClientResult(error=error)
+        finally:
+            self._lock.release()
+
+    def _connect(self, host: str, port: int, deadline: float | None) -> socket.socket:
+        if self._sock is None or self._target != (host, port):
+            self._drop()
+            sock = socket.create_connection((host, port), timeout=_left(deadline))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._sock, self._target = sock, (host, port)
+        return self._sock
+
+    def _request(
+        self, method: str, url: str, headers: dict[str, str], deadline: float | None, data: bytes
+    ) -> BaseHTTPResult:
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"not a plain http URL: {url}")
+        host, port = parts.hostname, parts.port or 80
+        path = parts.path or "/"
+        if parts.query:
+            path = f"{path}?{parts.query}"
+        lines = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {host}:{port}",
+            f"Content-Length: {len(data)}",
+        ]
+        lines += [f"{key}: {value}" for key, value in headers.items() if "\n" not in key + value]
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        sock = self._connect(host, port, deadline)
+        sock.settimeout(_left(deadline))
+        sock.sendall(head + data)
+        response = http.client.HTTPResponse(sock, method=method)
+        try:
+            response.begin()
+            body = response.read()
+        finally:
+            response.close()
+        if response.will_close:
+            self._drop()
+        return HttpClientResult(
+            status_code=response.status,
+            reason=response.reason,
+            body=body,
+            header_map=response.headers,
+        )
+
+    def _drop(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            sock.close()
+
+    def is_connection_error(self, exception: Exception | None) -> bool:
+        """Errors worth one immediate retry: refused, reset, a stale kept-alive connection."""
+        return isinstance(exception, _CONNECTION_ERRORS) and not isinstance(exception, TimeoutError)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._drop()
+
+
+def _left(deadline: float | None) -> Any:
+    """Seconds to the deadline for a socket timeout (None: no limit; never 0 = non-blocking)."""
+    if deadline is None:
+        return None
+    return max(deadline - time.monotonic(), 0.001)

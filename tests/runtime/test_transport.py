@@ -1,0 +1,83 @@
+"""The lean OTLP transport: one kept-alive connection, errors as results, real exporters."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from _support.otlp import OtlpReceiver
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+from lambdascope import instrument
+from lambdascope._export import _build
+from lambdascope._transport import HttpClientTransport
+from lambdascope.testing import FakeContext
+
+
+@pytest.fixture
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[OtlpReceiver]:
+    """A running OTLP receiver that the exporters are pointed at."""
+    with OtlpReceiver() as rx:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", rx.endpoint)
+        yield rx
+
+
+def test_plain_http_endpoint_gets_the_lean_transport(receiver: OtlpReceiver) -> None:
+    """For http:// without TLS settings the real exporter is built on HttpClientTransport."""
+    exporter = _build(OTLPSpanExporter, 0.5, "TRACES")
+    assert isinstance(exporter._client._transport, HttpClientTransport)
+    exporter.shutdown()
+
+
+def test_tls_settings_keep_the_default_transport(
+    receiver: OtlpReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A certificate setting leaves the exporter on its own default transport."""
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem")
+    exporter = _build(OTLPSpanExporter, 0.5, "TRACES")
+    assert not isinstance(exporter._client._transport, HttpClientTransport)
+    exporter.shutdown()
+
+
+def test_requests_reuse_one_connection(receiver: OtlpReceiver) -> None:
+    """Consecutive POSTs go over the same kept-alive socket and get decoded answers."""
+    transport = HttpClientTransport()
+    url = receiver.endpoint + "/v1/traces"
+    first = transport.request("POST", url, headers={"Content-Type": "application/x-protobuf"},
+                              timeout=2, data=b"")  # fmt: skip
+    sock = transport._sock
+    second = transport.request("POST", url, timeout=2, data=b"")
+    transport.close()
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert sock is not None and transport._sock is None
+    assert len(receiver.requests) == 2
+
+
+def test_refused_connection_is_a_result_not_an_exception() -> None:
+    """Nothing listening: the result carries a connection error the exporter may retry."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    transport = HttpClientTransport()
+    result = transport.request("POST", f"http://127.0.0.1:{port}/v1/traces", timeout=1, data=b"x")
+    assert result.status_code is None and transport.is_connection_error(result.error)
+
+
+def test_gzip_compression_passes_through(
+    receiver: OtlpReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+    context: FakeContext,
+    records: list[Any],
+) -> None:
+    """OTEL_EXPORTER_OTLP_COMPRESSION=gzip reaches the collector as Content-Encoding: gzip."""
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")
+
+    @instrument(flush="end")
+    def handler(event: Any, context: Any) -> int:
+        return 1
+
+    handler({}, context)
+    assert receiver.wait_for(lambda r: len(r.spans()) == 1 and bool(r.metrics()))
+    assert {encoding for _path, encoding in receiver.requests} == {"gzip"}
