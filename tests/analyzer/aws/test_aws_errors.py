@@ -105,3 +105,20 @@ def test_export_without_bucket_is_a_usage_error(tmp_path, capsys):
     """--via export without --bucket exits 2 and names the missing option."""
     rc = main(["fetch", "g", "--since", "1h", "--out", str(tmp_path), "--via", "export"])
     assert rc == 2 and "--bucket" in capsys.readouterr().err
+
+
+def test_console_script_missing_group_exits_1_without_traceback(moto: MotoServer, tmp_path):
+    """The installed `lambdascope fetch` process exits 1 with one message line for a bad group."""
+    import os
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("lambdascope")
+    proc = subprocess.run(
+        [str(exe), "fetch", "/aws/lambda/ghost", "--since", "1h", "--out", str(tmp_path),
+         "--endpoint-url", moto.endpoint, "--region", "us-east-1"],
+        capture_output=True, text=True, timeout=120, env=dict(os.environ),
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("lambdascope fetch: log group /aws/lambda/ghost: not found")
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
