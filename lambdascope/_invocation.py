@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from types import CodeType
@@ -127,6 +128,7 @@ class Runtime:
 
     def begin(self, event: object, context: Any, t0: float) -> Invocation | None:
         """Prepare one call (record facts, arm the watchdog, start the span); None on failure."""
+        inv: Invocation | None = None
         try:
             inv = Invocation(context, event)
             p = PROCESS
@@ -148,6 +150,9 @@ class Runtime:
             return inv
         except Exception as exc:
             report_exception("begin", "preparing the invocation record", exc)
+            if inv is not None:
+                with contextlib.suppress(Exception):
+                    inv.disarm()
             return None
 
     def _telemetry(self, context: Any) -> Telemetry | None:
