@@ -216,7 +216,35 @@ class Runtime:
     ) -> dict[str, Any]:
         p = PROCESS
         entry = inv.remaining_entry
-        rec: dict[str, Any] = {
+        timeout = None if entry is None else -(-entry // 1000) * 1000
+        trace_id = _record.xray_trace()[0]
+        if inv.init_ms is None and exc is None and not superseding:
+            # The common case, a warm call that returned: one dict literal (~1 µs less).
+            rec: dict[str, Any] = {
+                "lambdascope": _record.SCHEMA_VERSION,
+                "ts": _record.iso_ts(time.time()),
+                "function": _clip(inv.function),
+                "version": _clip(inv.version),
+                "request_id": _clip(inv.request_id),
+                "cold_start": inv.cold,
+                "init_type": p.init_type,
+                "duration_ms": round((t_end - inv.start) * 1000, 3),
+                "remaining_ms": remaining,
+                "timeout_ms": timeout,
+                "outcome": outcome,
+                "trigger": inv.trigger,
+                "source": inv.source,
+                "memory_mb": p.memory(getattr(inv.context, "memory_limit_in_mb", None)),
+                "max_rss_mb": inv.rss_mb,
+                "trace_id": trace_id,
+                "env_id": p.env_id,
+                "seq": inv.seq,
+                "overhead_us": round((inv.overhead + _perf() - t_end) * 1e6),
+            }
+            if trace_id is None:
+                del rec["trace_id"]
+            return rec
+        rec = {
             "lambdascope": _record.SCHEMA_VERSION,
             "ts": _record.iso_ts(time.time()),
             "function": _clip(inv.function),
@@ -229,7 +257,7 @@ class Runtime:
             rec["init_ms"] = inv.init_ms
         rec["duration_ms"] = round((t_end - inv.start) * 1000, 3)
         rec["remaining_ms"] = remaining
-        rec["timeout_ms"] = None if entry is None else -(-entry // 1000) * 1000
+        rec["timeout_ms"] = timeout
         rec["outcome"] = outcome
         if exc is not None:
             rec["error_type"] = _record.error_type(exc)
@@ -240,7 +268,6 @@ class Runtime:
         rec["source"] = inv.source
         rec["memory_mb"] = p.memory(getattr(inv.context, "memory_limit_in_mb", None))
         rec["max_rss_mb"] = inv.rss_mb
-        trace_id = _record.xray_trace()[0]
         if trace_id is not None:
             rec["trace_id"] = trace_id
         rec["env_id"] = p.env_id

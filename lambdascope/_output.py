@@ -164,8 +164,12 @@ class RecordLogger(BoundLoggerBase):
 
     def emit(self, record: dict[str, Any]) -> None:
         """Run the record through the processor chain and hand the line to the writer."""
-        args, kw = self._process_event("msg", None, record)
-        self._logger.msg(*args, **kw)
+        # structlog's processor chain, called directly: `_process_event` would copy the
+        # record twice (context copy + update(**record)), ~0.5 µs, for an empty context.
+        event_dict: Any = {**self._context, **record} if self._context else record
+        for processor in self._processors:
+            event_dict = processor(self._logger, "msg", event_dict)
+        self._logger.msg(event_dict)
 
 
 _logger = RecordLogger(StdoutWriter(), processors=[render_line], context={})
