@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +22,9 @@ from typing import IO, Any
 from analyzer.aws._client import aws_errors
 from analyzer.aws._paths import group_dir
 from analyzer.aws._progress import Progress
+
+CONCURRENCY = 4
+"""Windows fetched at once (FilterLogEvents allows a few calls a second per account)."""
 
 WINDOW = timedelta(hours=1)
 """Time covered by one output file (the unit of resuming)."""
@@ -97,28 +102,62 @@ def fetch_filter(
     page_size: int | None = None,
     progress: Progress | None = None,
 ) -> FetchResult:
-    """Fetch every event of `log_groups` in [since, until) into `out`, skipping done windows."""
+    """Fetch every event of `log_groups` in [since, until) into `out`, skipping done windows.
+
+    Up to CONCURRENCY windows are fetched at once; botocore's adaptive retries slow all of
+    them down together when CloudWatch throttles.
+    """
     progress = progress or Progress(enabled=False)
     result = FetchResult()
     width = to_ms_delta(WINDOW)
+    jobs: list[tuple[str, int, int, Path, Path | None]] = []
     for group in log_groups:
         folder = group_dir(out, group)
         done = existing_windows(folder)
         for start, end in windows(to_ms(since), to_ms(until), width):
-            cell = start - start % width
-            old = done.get(cell)
+            old = done.get(start - start % width)
             if old and old[0] <= start and old[1] >= end:
                 result.skipped += 1
                 continue
             path = folder / f"filter-{stamp(start)}-{stamp(end)}.json"
-            with aws_errors(f"log group {group}"):
-                n = _fetch_window(client, group, start, end, path, page_size, progress, result)
-            if old and old[2] != path:
-                old[2].unlink(missing_ok=True)  # superseded by the wider window just written
-            result.files.append(path)
-            result.events += n
+            jobs.append((group, start, end, path, old[2] if old else None))
+    tick = _Ticker(progress)
+
+    def run(job: tuple[str, int, int, Path, Path | None]) -> tuple[Path, int]:
+        group, start, end, path, old = job
+        with aws_errors(f"log group {group}"):
+            n = _fetch_window(client, group, start, end, path, page_size, tick)
+        if old and old != path:
+            old.unlink(missing_ok=True)  # superseded by the wider window just written
+        return path, n
+
+    with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+        futures = [pool.submit(run, job) for job in jobs]
+        try:
+            for future in futures:
+                path, n = future.result()
+                result.files.append(path)
+                result.events += n
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
     progress.done()
     return result
+
+
+class _Ticker:
+    """Counts events fetched by all workers and shows the total."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._lock = threading.Lock()
+        self.total = 0
+
+    def __call__(self, n: int, group: str) -> None:
+        with self._lock:
+            self.total += n
+            self._progress.update(f"fetch {group}: {self.total:,} events")
 
 
 def _fetch_window(
@@ -128,8 +167,7 @@ def _fetch_window(
     end: int,
     path: Path,
     page_size: int | None,
-    progress: Progress,
-    result: FetchResult,
+    tick: Callable[[int, str], None],
 ) -> int:
     """Write one window's events to `path` atomically; return how many."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -143,9 +181,7 @@ def _fetch_window(
                 _write_event(fh, event, first=count == 0)
                 count += 1
                 if count % 1000 == 0:
-                    progress.update(
-                        f"fetch {group} {stamp(start)[:13]}: {result.events + count:,} events"
-                    )
+                    tick(1000, group)
             fh.write("\n]}\n")
         part.replace(path)
     finally:
