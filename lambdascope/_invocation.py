@@ -36,7 +36,7 @@ class _Process:
 
     def memory(self, raw: object) -> int | None:
         """Configured memory in MB from the context's (string) attribute, cached."""
-        if raw is not self.memory_raw:
+        if raw != self.memory_raw or raw is None:
             self.memory_raw = raw
             try:
                 self.memory_mb = int(raw)  # type: ignore[call-overload]

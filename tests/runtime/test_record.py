@@ -211,3 +211,19 @@ def test_renderer_falls_back_for_unexpected_values() -> None:
     rec = {"lambdascope": 1, "function": object(), "remaining_ms": None}
     parsed = json.loads(render_line(None, "msg", rec))
     assert parsed["remaining_ms"] is None and parsed["function"].startswith("<object")
+
+
+def test_users_structlog_configuration_is_left_alone(
+    records: list[dict[str, Any]], context: FakeContext
+) -> None:
+    """lambdascope neither reads nor changes the global structlog configuration."""
+    import structlog
+
+    structlog.configure(processors=[structlog.processors.KeyValueRenderer()])
+    try:
+        before = structlog.get_config()
+        ok_handler(API_V2, context)
+        assert structlog.get_config() == before
+    finally:
+        structlog.reset_defaults()
+    assert records[0]["outcome"] == "success"
