@@ -37,7 +37,13 @@ def invocation_lines(rid: str, *, cold: bool, status: str, ms: float) -> list[st
 
 
 def put_invocations(
-    logs: Any, group: str, *, streams: int, per_stream: int, start_ms: int | None = None
+    logs: Any,
+    group: str,
+    *,
+    streams: int,
+    per_stream: int,
+    start_ms: int | None = None,
+    spacing_ms: int = 40,
 ) -> Putted:
     """Create `group` with `streams` streams of `per_stream` invocations each (1st cold)."""
     logs.create_log_group(logGroupName=group)
@@ -51,7 +57,7 @@ def put_invocations(
         for i in range(per_stream):
             rid = str(uuid.uuid4())
             status = "timeout" if i % 7 == 3 else "error" if i % 5 == 4 else "success"
-            ts = base + (s * per_stream + i) * 40
+            ts = base + (s * per_stream + i) * spacing_ms
             for k, msg in enumerate(invocation_lines(rid, cold=i == 0, status=status, ms=10.0 + i)):
                 batch.append({"timestamp": ts + k, "message": msg})
             got.invocations[fn] = got.invocations.get(fn, 0) + 1

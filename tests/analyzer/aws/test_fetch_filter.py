@@ -153,3 +153,18 @@ def test_window_fetched_too_soon_is_fetched_again(moto: MotoServer, tmp_path: Pa
     assert len(fetch_filter(_logs(moto), groups, since, until, tmp_path).files) == 1
     os.utime(path, (until.timestamp() + 600, until.timestamp() + 600))
     assert fetch_filter(_logs(moto), groups, since, until, tmp_path).skipped == 1
+
+
+def test_many_windows_fetched_concurrently_keep_every_event(moto: MotoServer, tmp_path: Path):
+    """Ten hours of events (ten windows, four at a time) arrive complete, one file per hour."""
+    base = int(datetime.now(UTC).timestamp() * 1000) - 11 * 3_600_000
+    got = put_invocations(
+        moto.client("logs"), "/aws/lambda/orders", streams=2, per_stream=15,
+        start_ms=base, spacing_ms=1_200_000,
+    )  # fmt: skip
+    result = fetch_filter(
+        _logs(moto), ["/aws/lambda/orders"], _dt(got.start_ms), _dt(got.end_ms + 1), tmp_path
+    )
+    assert len(result.files) >= 10
+    events = _read_events(tmp_path)
+    assert len({(e["logStreamName"], e["eventId"]) for e in events}) == got.events
