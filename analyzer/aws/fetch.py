@@ -72,18 +72,29 @@ def windows(since_ms: int, until_ms: int, width_ms: int) -> Iterator[tuple[int, 
 
 
 def existing_windows(folder: Path) -> dict[int, tuple[int, int, Path]]:
-    """Completed files in `folder` by grid cell start: (start, settled end, path)."""
+    """Completed files in `folder` by grid cell start: (start, settled end, path).
+
+    A cell with more than one file (a run stopped between writing a wider window and
+    removing the narrower one) loses all of them, so it is fetched again, never twice.
+    """
     found: dict[int, tuple[int, int, Path]] = {}
+    doubled: list[Path] = []
     if not folder.is_dir():
         return found
     width = to_ms_delta(WINDOW)
-    for path in folder.iterdir():
+    for path in sorted(folder.iterdir()):
         m = _NAME.match(path.name)
         if m:
             start, end = unstamp(m.group(1)), unstamp(m.group(2))
             fetched_ms = int(path.stat().st_mtime * 1000)
             settled = min(end, fetched_ms - to_ms_delta(SETTLE))
-            found[start - start % width] = (start, settled, path)
+            cell = start - start % width
+            if cell in found:
+                doubled += [path, found[cell][2]]
+            found[cell] = (start, settled, path)
+    for path in doubled:
+        path.unlink(missing_ok=True)
+        found = {c: v for c, v in found.items() if v[2] != path}
     return found
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -168,3 +169,16 @@ def test_many_windows_fetched_concurrently_keep_every_event(moto: MotoServer, tm
     assert len(result.files) >= 10
     events = _read_events(tmp_path)
     assert len({(e["logStreamName"], e["eventId"]) for e in events}) == got.events
+
+
+def test_two_files_for_one_window_are_replaced_by_one(moto: MotoServer, tmp_path: Path):
+    """Leftovers of an interrupted run (two files in one hour) give way to one fresh file."""
+    got = put_invocations(moto.client("logs"), "/aws/lambda/orders", streams=1, per_stream=20)
+    groups = ["/aws/lambda/orders"]
+    since, until = _dt(got.start_ms), _dt(got.end_ms + 1)
+    (path,) = fetch_filter(_logs(moto), groups, since, until, tmp_path).files
+    narrower = path.with_name(path.name.replace(path.name[7:26], path.name[7:22] + "001Z", 1))
+    shutil.copy(path, narrower)
+    fetch_filter(_logs(moto), groups, since, until, tmp_path)
+    assert len(list(path.parent.glob("filter-*.json"))) == 1
+    assert len(_read_events(tmp_path)) == got.events
