@@ -185,7 +185,7 @@ def _fetch_window(
     part = path.with_name(f".{path.name}.part")
     count = 0
     try:
-        with part.open("w", encoding="utf-8") as fh:
+        with part.open("w", encoding="utf-8", errors="replace") as fh:
             header = {"logGroupName": group, "startTime": start, "endTime": end}
             fh.write(json.dumps(header, ensure_ascii=False)[:-1] + ', "events": [\n')
             for event in _events(client, group, start, end, page_size):
