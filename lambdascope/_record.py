@@ -33,10 +33,9 @@ def process_start_time() -> float:
         with open("/proc/self/stat", "rb") as f:
             stat = f.read()
         ticks = int(stat[stat.rindex(b")") + 2 :].split()[19])
-        with open("/proc/stat", "rb") as f:
-            btime = next(int(ln.split()[1]) for ln in f if ln.startswith(b"btime"))
-        started = btime + ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError, StopIteration):
+        since_boot = time.clock_gettime(time.CLOCK_BOOTTIME)  # the clock of that field
+        started = time.time() - since_boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
         return IMPORT_TIME
     return started if started <= IMPORT_TIME else IMPORT_TIME
 
