@@ -277,3 +277,18 @@ def test_otel_resource_attributes_apply_and_explicit_service_wins(
     resource = receiver.spans()[0].resource
     assert (resource["deployment.environment"], resource["service.name"]) == ("prod", "explicit")
     assert resource["telemetry.sdk.name"] == "opentelemetry"
+
+
+def test_interval_policy_exports_in_the_background(
+    receiver: OtlpReceiver, context: FakeContext, records: list[Any]
+) -> None:
+    """flush="interval" sends spans and metrics from background threads every N seconds."""
+
+    @instrument(flush="interval", flush_interval_s=0.1)
+    def quick(event: Any, context: Any) -> int:
+        return 1
+
+    quick({}, context)
+    assert receiver.wait_for(
+        lambda r: len(r.spans()) == 1 and "faas.invocations" in r.metric_names()
+    )
