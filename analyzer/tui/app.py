@@ -72,6 +72,18 @@ class LambdascopeApp(App[int]):
         for warning in message.meta.warnings[:5]:
             self.notify(warning, severity="warning")
 
+    def open_function(self, function: str) -> None:
+        """Show one function's screen; it is built once and reused (building is the slow part)."""
+        from analyzer.tui.screens.function import FunctionScreen
+
+        if not self.is_screen_installed("function"):
+            self.install_screen(FunctionScreen(function), name="function")
+        else:
+            screen = self.get_screen("function")
+            assert isinstance(screen, FunctionScreen)
+            screen.select(function)
+        self.push_screen("function")
+
     def action_quit(self) -> None:  # type: ignore[override]
         """Quit cleanly; Textual restores the terminal."""
         self.exit(0)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import duckdb
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Header, Input, Static
 from textual.worker import get_current_worker
 
 from analyzer.filters import Filters
@@ -19,6 +20,23 @@ from analyzer.tui.table import DataView
 
 if TYPE_CHECKING:
     from analyzer.tui.app import LambdascopeApp
+
+
+def key_line(screen: Screen[Any]) -> Text:
+    """The screen's and the app's shown keys as one line (a Footer costs ~100 ms per switch)."""
+    out = Text()
+    bindings = [*screen.BINDINGS, *screen.app.BINDINGS]
+    for b in bindings:
+        if isinstance(b, Binding) and b.show and b.description:
+            out.append(f" {b.key_display or _KEY_NAMES.get(b.key, b.key)} ", style="bold reverse")
+            out.append(f" {b.description}  ")
+    out.append(" ^p ", style="bold reverse")
+    out.append(" palette")
+    return out
+
+
+_KEY_NAMES = {"escape": "esc", "slash": "/", "question_mark": "?"}
+"""How binding keys are written in the key line."""
 
 
 class DataReady(Message):
@@ -76,7 +94,7 @@ class DataScreen(Screen[None]):
         yield FilterBar(self.lsapp.filters, meta.functions, meta.latest)
         yield from self.compose_body()
         yield Input(placeholder="search this table, Enter to find", id="search", compact=True)
-        yield Footer()
+        yield Static(key_line(self), id="keys")
 
     def on_mount(self) -> None:
         """Query now and whenever the app's filters change."""
@@ -115,7 +133,12 @@ class DataScreen(Screen[None]):
         """Show results unless the filters moved on meanwhile."""
         if message.filters == self.lsapp.filters:
             self.show(message.data)
-            self.shown = message.filters
+            if self.current(message.data):
+                self.shown = message.filters
+
+    def current(self, data: Any) -> bool:
+        """Whether `data` is for what the screen shows now (not an earlier selection)."""
+        return True
 
     def show(self, data: Any) -> None:
         """Put query results on screen (UI thread)."""

@@ -138,20 +138,31 @@ class FunctionScreen(DataScreen):
             with TabPane("Error groups", id="tab-groups"):
                 yield DataView("error-groups", GROUPS, id="groups")
 
+    def select(self, function: str) -> None:
+        """Show another function (the screen is kept and reused: building it costs more)."""
+        if function == self.function:
+            return
+        self.function = function
+        self.shown = None
+        self.query_one("#series-title", Label).update(Text(f"function {function}"))
+        self.reload()
+
     def fetch(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> Any:
         """Series, histogram, groups, slowest and sizing for this function."""
         f = filters.replace(function=self.function)
-        return Detail(
+        return self.function, Detail(
             series=views.timeseries(con, f),
             histogram=views.histogram(con, f),
-            groups=views.error_groups(con, f),
-            slowest=views.slowest(con, f),
+            groups=views.error_groups(con, f, limit=50),
+            slowest=views.slowest(con, f, limit=50),
             sizing=views.right_sizing(con, f),
         )
 
     def show(self, data: Any) -> None:
-        """Fill charts and tables."""
-        assert isinstance(data, Detail)
+        """Fill charts and tables (unless they are for a function no longer shown)."""
+        function, data = data
+        if function != self.function:
+            return
         rows = data.series.rows
         unit = bucket_label(data.series.bucket_seconds)
         for key, label in SERIES:
@@ -170,6 +181,10 @@ class FunctionScreen(DataScreen):
         tabs = self.query_one("#tabs", TabbedContent)
         tabs.active = "tab-groups" if tabs.active == "tab-slowest" else "tab-slowest"
         self.query_one("#groups" if tabs.active == "tab-groups" else "#slowest").focus()
+
+    def current(self, data: Any) -> bool:
+        """Whether `data` belongs to the function shown now."""
+        return bool(data[0] == self.function)
 
     def current_table(self) -> DataView | None:
         """The focused table, else the one in the active tab."""

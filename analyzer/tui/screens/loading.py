@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Center, Middle
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 from textual.worker import get_current_worker
 
 from analyzer import views
@@ -64,7 +64,7 @@ class LoadingScreen(Screen[None]):
             yield Static(Text(f"lambdascope · loading {self.what}"), id="loading-title")
             yield ProgressBar(total=self.total_bytes, show_eta=False, id="loading-bar")
             yield Static(Text("starting"), id="loading-status")
-        yield Footer()
+        yield Static(Text(" q  quit"), id="keys")
 
     def on_mount(self) -> None:
         """Start loading; poll the files table for progress."""

@@ -84,6 +84,4 @@ class SummaryScreen(DataScreen):
             return
         row = table.selected()
         if row is not None:
-            from analyzer.tui.screens.function import FunctionScreen
-
-            self.app.push_screen(FunctionScreen(str(row["function"])))
+            self.lsapp.open_function(str(row["function"]))
