@@ -117,7 +117,7 @@ def bench_dataset(ds: Dataset, lnav: bool, reps: int) -> dict[str, Any]:
         s["correct"] = _check(tool, ds, last.stdout) if m.ok else False
         if not m.ok:
             what = "report command failed" if tool == "lambdascope" else f"{tool} failed"
-            s["error"] = f"{what} (exit {last.rc}): {last.stderr.strip()[-400:]}"
+            s["error"] = f"{what} (exit {last.rc}): {last.stderr.strip()[-1500:]}"
         out[tool] = s
     return out
 
