@@ -79,7 +79,8 @@ class _Bulk:
     def chunk(self, max_lines: int) -> str:
         """Text of whole invocations, at least `max_lines` lines (or a few more)."""
         rng = self.rng
-        rand, lognorm, choice = rng.random, rng.lognormvariate, rng.choice
+        rand, lognorm = rng.random, rng.lognormvariate
+        messages, n_messages = _MESSAGES, len(_MESSAGES)
         out: list[str] = []
         add = out.append
         start_lines = self.lines
@@ -109,13 +110,13 @@ class _Bulk:
                 dur = round(min(lognorm(mu, 0.6) * (1.6 if init else 1.0), TIMEOUT_MS - 1), 2)
             ts0 = self._ts(t)
             add(f"{ts0} START RequestId: {rid} Version: $LATEST\n")
-            n_app = choice((1, 1, 2, 2))
+            n_app = 1 + (rand() < 0.5)
             for i in range(n_app):
                 tsa = self._ts(t + int(dur * (i + 1) / 3))
                 msg = (
                     f"ERROR\tInvoke Error \t{_ERROR_DOC}"
                     if kind == "error" and i == 0
-                    else (f"INFO\t{choice(_MESSAGES)}")
+                    else f"INFO\t{messages[int(rand() * n_messages)]}"
                 )
                 add(f"{tsa} {tsa}\t{rid}\t{msg}\n")
             end = t + math.ceil(dur)

@@ -51,8 +51,23 @@ def _sh(pipeline: str, files: list[str]) -> list[str]:
     return ["sh", "-c", pipeline, "sh", *files]
 
 
+def _install_lnav() -> None:
+    """Try `apt-get install -y lnav` once per checkout (a marker in .work/ remembers the try)."""
+    marker = WORK / "lnav-apt-tried"
+    if shutil.which("lnav") or marker.exists() or shutil.which("apt-get") is None:
+        return
+    marker.write_text("tried\n", encoding="utf-8")
+    try:
+        subprocess.run(
+            ["apt-get", "install", "-y", "lnav"], capture_output=True, timeout=600, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+
+
 def _lnav_ready() -> str | None:
     """Install our Lambda format into a private lnav home; None if ready, else why not."""
+    _install_lnav()
     if shutil.which("lnav") is None:
         return "skipped: lnav not installed"
     LNAV_HOME.mkdir(parents=True, exist_ok=True)
