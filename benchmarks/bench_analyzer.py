@@ -8,6 +8,7 @@ benchmarks/results/analyzer.json. `LAMBDASCOPE_BENCH_QUICK=1` runs a small versi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -57,12 +58,10 @@ def _install_lnav() -> None:
     if shutil.which("lnav") or marker.exists() or shutil.which("apt-get") is None:
         return
     marker.write_text("tried\n", encoding="utf-8")
-    try:
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
         subprocess.run(
             ["apt-get", "install", "-y", "lnav"], capture_output=True, timeout=600, check=False
         )
-    except (OSError, subprocess.TimeoutExpired):
-        pass
 
 
 def _lnav_ready() -> str | None:
