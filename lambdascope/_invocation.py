@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 _perf = time.perf_counter
 _WARM_INIT_TYPES = frozenset({"provisioned-concurrency", "snap-start"})
+_UNSET = object()
 
 
 class _Process:
@@ -31,12 +32,12 @@ class _Process:
         self.init_type = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
         self.seq = 0
         self.called = False
-        self.memory_raw: object = None
+        self.memory_raw: object = _UNSET
         self.memory_mb: int | None = None
 
     def memory(self, raw: object) -> int | None:
         """Configured memory in MB from the context's (string) attribute, cached."""
-        if raw != self.memory_raw or raw is None:
+        if raw != self.memory_raw:
             self.memory_raw = raw
             try:
                 self.memory_mb = int(raw)  # type: ignore[call-overload]
