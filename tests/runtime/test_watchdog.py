@@ -114,3 +114,22 @@ def test_timer_thread_fallback_outside_the_main_thread(records: list[dict[str, A
         ("timeout", None),
         ("success", True),
     ]
+
+
+def test_async_handler_timeout_is_recorded(records: list[dict[str, Any]]) -> None:
+    """An async handler awaiting past remaining − margin gets its timeout record in time."""
+    import asyncio
+
+    @instrument(otel=False, timeout_margin_ms=150)
+    async def slow(event: Any, context: Any) -> str:
+        for _ in range(600):
+            if records:
+                break
+            await asyncio.sleep(0.005)
+        return "late"
+
+    assert asyncio.run(slow({}, fake_context(timeout_s=0.3))) == "late"
+    assert [(r["outcome"], r.get("supersedes")) for r in records] == [
+        ("timeout", None),
+        ("success", True),
+    ]
