@@ -158,3 +158,27 @@ def test_python_tracebacks_use_nbsp(generated: tuple[Path, Truth]) -> None:
     folder = out / truth.paths["image-resize"]
     text = "".join(_text(p) for p in folder.rglob("*.log"))
     assert "Traceback (most recent call last):\n\u00a0\u00a0File" in text
+
+
+STREAM_RE = re.compile(r"^(\d{4}/\d{2}/\d{2})/(?:[^\[]+)?\[(\$LATEST|\d+)\]([0-9a-f]{32})$")
+"""Lambda's log stream names, as in lambda-log-formats.md §1."""
+
+
+def test_filter_events_name_real_streams(generated: tuple[Path, Truth]) -> None:
+    """filter-log-events pages carry Lambda-shaped stream names on every event."""
+    out, truth = generated
+    pages = sorted((out / truth.paths["report-cron"]).glob("filter-log-events.*.json"))
+    events = [e for p in pages for e in json.loads(p.read_text(encoding="utf-8"))["events"]]
+    assert events and all(STREAM_RE.match(e["logStreamName"]) for e in events)
+    assert [e["timestamp"] for e in events] == sorted(e["timestamp"] for e in events)
+
+
+def test_export_folders_are_stream_names(generated: tuple[Path, Truth]) -> None:
+    """S3 export folders are stream names with '/' as '-', and each event starts with its time."""
+    out, truth = generated
+    parts = list((out / truth.paths["orders-api"]).glob("*/*/000000.gz"))
+    assert parts
+    for part in parts:
+        assert STREAM_RE.match(part.parent.name.replace("-", "/", 3))
+        first = _text(part).splitlines()[0]
+        assert re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z \S", first)
