@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 def key_line(screen: Screen[Any]) -> Text:
     """The screen's and the app's shown keys as one line (a Footer costs ~100 ms per switch)."""
     out = Text()
-    bindings = [*screen.BINDINGS, *screen.app.BINDINGS]
+    bindings: list[Any] = []
+    for cls in type(screen).__mro__:
+        bindings[:0] = cls.__dict__.get("BINDINGS", [])
+    bindings += screen.app.BINDINGS
     for b in bindings:
         if isinstance(b, Binding) and b.show and b.description:
             out.append(f" {b.key_display or _KEY_NAMES.get(b.key, b.key)} ", style="bold reverse")

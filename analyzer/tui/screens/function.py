@@ -168,7 +168,7 @@ class FunctionScreen(DataScreen):
         for key, label in SERIES:
             values = [float(r[key] or 0) for r in rows]
             peak = max(values, default=0.0)
-            text = f"{label}/{unit} max {peak:,.0f}" if values else f"{label}: none"
+            text = f"{label}/{unit} max {peak:,.0f}" if values else f"{label}: no timestamps"
             self.query_one(f"#label-{key}", Label).update(Text(text))
             self.query_one(f"#spark-{key}", Sparkline).data = values
         self.query_one("#histogram", Static).update(histogram_text(data.histogram))
