@@ -19,8 +19,9 @@ from analyzer import detect as _detect
 from analyzer import sources as _sources
 from analyzer.merge import merge
 from analyzer.parse.batch import batches, load_batch
-from analyzer.parse.sql import EVIDENCE_DDL
+from analyzer.parse.sql_evidence import EVIDENCE_DDL
 from analyzer.parse.store_file import (
+    AFFECTED,
     LINE_FORMATS,
     FileLoad,
     load_python,
@@ -75,6 +76,7 @@ class _Progress:
 def _forget(con: duckdb.DuckDBPyConnection, file_ids: list[int]) -> None:
     """Remove what earlier loads of changed files put in; their request ids get re-merged."""
     for fid in file_ids:
+        con.execute(AFFECTED, {"lo": fid, "hi": fid})
         con.execute(
             "INSERT INTO _affected SELECT DISTINCT request_id FROM load_evidence "
             "WHERE file_id = ? AND request_id IS NOT NULL",
@@ -115,6 +117,7 @@ def _load_jobs(
     function: str | None,
     python_only: bool,
     bar: _Progress,
+    track: bool,
 ) -> dict[int, FileLoad]:
     """Load every job: line formats in SQL batches, the rest (and refusals) in Python."""
     first = int(scalar(con, "SELECT coalesce(max(file_id), 0) + 1 FROM files"))
@@ -122,17 +125,17 @@ def _load_jobs(
     fast = [it for it in items if it[2] in LINE_FORMATS and not python_only]
     loads: dict[int, FileLoad] = {}
     for batch in batches(fast):
-        got = load_batch(con, batch, function)
+        got = load_batch(con, batch, function, track)
         if got is None and len(batch) > 1:
             got = {}
             for item in batch:  # find the file DuckDB refused; the others stay fast
-                one = load_batch(con, [item], function)
-                got.update(one or {item[0]: load_python(con, item[0], item[1], item[2], function)})
-        loads.update(got or {batch[0][0]: load_python(con, *batch[0], function)})
+                one = load_batch(con, [item], function, track)
+                got.update(one or {item[0]: load_python(con, *item, function, track)})
+        loads.update(got or {batch[0][0]: load_python(con, *batch[0], function, track)})
         bar.update(len(loads), sum(f.lines for f in loads.values()))
     for fid, src, fmt in items:
         if fid not in loads:
-            loads[fid] = load_python(con, fid, src, fmt, function)
+            loads[fid] = load_python(con, fid, src, fmt, function, track)
             bar.update(len(loads), sum(f.lines for f in loads.values()))
     for fid, src, fmt in items:
         record_file(con, fid, src, jobs[fid - first][1], fmt, loads[fid])
@@ -158,7 +161,7 @@ def load_paths(
     bar = _Progress(len(srcs), progress)
     try:
         jobs, readable = _plan(con, srcs, result)
-        loads = _load_jobs(con, jobs, function, engine == "python", bar)
+        loads = _load_jobs(con, jobs, function, engine == "python", bar, had_invocations)
         for fl in loads.values():
             result.files += 1
             result.lines += fl.lines

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import duckdb
 
+from analyzer.parse.sql_report import REPORTS, SPLIT
+
 _AFF = "AND (NOT $partial OR request_id IN (SELECT request_id FROM _affected))"
 _LS = "arg_max({c}, {{'t': ts, 'f': file_id, 'l': line_no}})"
 _VERSION = (
@@ -23,7 +25,7 @@ WITH s AS (
   SELECT request_id, min(ts) FILTER (WHERE kind = 'start') AS start_line_ts,
     min(ts) AS se_first, max(ts) AS se_last, max(env_id) AS env_id,
     max(function) FILTER (WHERE function <> 'unknown') AS fn, any_value(function) AS fn_any,
-    any_value(message) FILTER (WHERE kind = 'start') AS start_msg,
+    max({_VERSION}) FILTER (WHERE kind = 'start') AS version,
     max(CASE WHEN kind = 'start' AND starts_with(message, '{{') THEN CASE
         WHEN json_valid(message) THEN nullif(regexp_extract(
           json_extract_string(message, '$.record.tracing.value'),
@@ -40,7 +42,12 @@ WITH s AS (
     max(max_memory_mb) AS max_memory_mb, bool_or(status = 'timeout') AS timeout,
     bool_or(status = 'error') AS error, max(error_type) AS error_type,
     max(trace_id) AS trace_id
-  FROM load_evidence WHERE kind = 'report' {_AFF}
+  FROM (SELECT request_id, ts, env_id, function, init_ms, restore_ms, duration_ms, billed_ms,
+          memory_mb, max_memory_mb, status, error_type, trace_id FROM _rep
+        UNION ALL
+        SELECT request_id, ts, env_id, function, init_ms, restore_ms, duration_ms, billed_ms,
+          memory_mb, max_memory_mb, status, error_type, trace_id
+        FROM load_evidence WHERE kind = 'report' {_AFF})
   GROUP BY request_id
 ), o AS (
   SELECT request_id, min(ts) AS first_ts, max(ts) AS last_ts, max(env_id) AS env_id,
@@ -70,13 +77,11 @@ WITH s AS (
   WHERE kind IN ('runtime_done', 'timeout', 'error', 'lambdascope', 'xray')
     AND request_id IS NOT NULL {_AFF}
   GROUP BY request_id
-), ids AS (
-  SELECT request_id FROM s UNION SELECT request_id FROM r UNION SELECT request_id FROM o
 ), m AS (
-  SELECT ids.request_id,
+  SELECT request_id,
     coalesce(r.fn, s.fn, o.fn, r.fn_any, s.fn_any, o.fn_any) AS function,
     coalesce(r.env_id, s.env_id, o.env_id) AS env_id,
-    s.start_line_ts, s.start_msg, r.report_ts, least(s.se_first, o.first_ts) AS first_ts,
+    s.start_line_ts, s.version AS s_version, r.report_ts, least(s.se_first, o.first_ts) AS first_ts,
     greatest(s.se_last, o.last_ts) AS last_ts,
     r.request_id IS NOT NULL AS has_report, coalesce(s.has_start, false) AS has_start,
     coalesce(o.has_ls, false) AS has_ls, coalesce(o.has_rd, false) AS has_rd,
@@ -93,10 +98,9 @@ WITH s AS (
     coalesce(o.t_timeout, o.ls_timeout) AS timeout_ms, r.duration_ms AS r_duration,
     o.ls_cold, o.ls_init, o.ls_version, o.remaining_ms, o.trigger,
     coalesce(r.trace_id, o.trace_id, s.trace_id, o.ls_trace) AS trace_id
-  FROM ids LEFT JOIN s USING (request_id) LEFT JOIN r USING (request_id)
-    LEFT JOIN o USING (request_id)
+  FROM s FULL JOIN r USING (request_id) FULL JOIN o USING (request_id)
 )
-SELECT function, coalesce({_VERSION.replace("message", "start_msg")}, ls_version) AS version,
+SELECT function, coalesce(s_version, ls_version) AS version,
   request_id, env_id,
   coalesce(start_line_ts,
            report_ts - to_microseconds(CAST(duration_ms * 1000 AS BIGINT)), first_ts),
@@ -145,5 +149,8 @@ def merge(con: duckdb.DuckDBPyConnection, *, partial: bool) -> None:
         )
     else:
         con.execute("DELETE FROM invocations")
+    con.execute(SPLIT, {"partial": partial})
+    con.execute(REPORTS)
     con.execute(MERGE, {"partial": partial})
+    con.execute("DROP TABLE _ev_text; DROP TABLE _rep")
     con.execute(ENVIRONMENTS)

@@ -40,6 +40,7 @@ def load_batch(
     con: duckdb.DuckDBPyConnection,
     batch: list[tuple[int, _sources.Source, str]],
     cli_function: str | None,
+    track: bool = True,
 ) -> dict[int, FileLoad] | None:
     """Load a batch of same-format files in SQL; None (and nothing stored) if DuckDB refuses."""
     fmt, gz = batch[0][2], batch[0][1].gzip
@@ -73,5 +74,5 @@ def load_batch(
         con.execute("ROLLBACK")
         return None
     loads = {fid: FileLoad(lines=int(lines.get(fid, 0))) for fid, _, _ in batch}
-    finish(con, lo, hi, False, loads)
+    finish(con, lo, hi, False, loads, track)
     return loads

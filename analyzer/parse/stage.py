@@ -109,7 +109,10 @@ def _inherit(rows: list[list[Any]]) -> None:
             r[4] = r[4] or h[3]
 
 
-def _is_evidence(kind: str, rid: str | None) -> bool:
+def _is_evidence(kind: str, rid: str | None, msg: str) -> bool:
+    """Mirror of the evidence SQL's WHERE: text REPORTs are parsed at merge time instead."""
+    if kind == "report" and not msg.startswith("{"):
+        return False
     return (
         (kind in EVIDENCE_KINDS and rid is not None)
         or kind in ENV_KINDS
@@ -136,7 +139,7 @@ def stage_rows(unwrapped: Unwrapped) -> tuple[list[list[Any]], list[list[Any]], 
     ev_rows = [
         [r[0], *(evidence[r[0]].get(f) for f in EVIDENCE_FIELDS)]
         for r in rows
-        if _is_evidence(r[7], r[5])
+        if _is_evidence(r[7], r[5], r[8])
     ]
     for rej in unwrapped.rejects:
         rows.append([rej.line_no, rej.reason, False, None, None, None, None, None, rej.raw])

@@ -16,6 +16,7 @@ import duckdb
 from analyzer import sources as _sources
 from analyzer.parse import sql as _sql
 from analyzer.parse.containers import Unwrapped, unwrap_insights_csv, unwrap_json, unwrap_lines
+from analyzer.parse.sql_evidence import EVIDENCE
 from analyzer.parse.stage import PYEV_COLUMNS, STAGE_COLUMNS, stage_rows
 
 LINE_FORMATS = ("export", "text", "tail")
@@ -85,14 +86,14 @@ def _bulk(
     fd, name = tempfile.mkstemp(prefix="lambdascope-", suffix=".csv")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="") as fh:
-            w = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+            w = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
             for r in rows:
                 w.writerow([_cell(v) for v in r])
         spec = ", ".join(f"'{c}': '{t}'" for c, t in cols)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv($p, "
             f"columns={{{spec}}}, header=false, quote='\"', escape='\"', delim=',', "
-            "auto_detect=false, nullstr='\\N', allow_quoted_nulls=false, new_line='\\n', "
+            "auto_detect=false, nullstr='\\N', allow_quoted_nulls=false, new_line='\\r\\n', "
             "max_line_size=16777216)",
             {"p": name},
         )
@@ -176,8 +177,22 @@ FROM _pyev p JOIN events e ON e.file_id = $lo AND e.line_no = p.line_no
 """
 
 
+AFFECTED = """
+INSERT INTO _affected
+SELECT DISTINCT request_id FROM events
+WHERE file_id BETWEEN $lo AND $hi AND request_id IS NOT NULL
+  AND kind IN ('start', 'end', 'report', 'runtime_done', 'timeout', 'error', 'lambdascope', 'xray')
+"""
+"""Request ids of files lo..hi (or of forgotten files): the invocations a partial merge redoes."""
+
+
 def finish(
-    con: duckdb.DuckDBPyConnection, lo: int, hi: int, py: bool, loads: dict[int, FileLoad]
+    con: duckdb.DuckDBPyConnection,
+    lo: int,
+    hi: int,
+    py: bool,
+    loads: dict[int, FileLoad],
+    track: bool = True,
 ) -> None:
     """For files lo..hi: drop events earlier files gave, extract evidence, count rejects."""
     q = {"lo": lo, "hi": hi}
@@ -193,15 +208,9 @@ def finish(
         con.execute(_PYEV_INSERT, {"lo": lo})
         con.execute("DROP TABLE _pyev")
     else:
-        con.execute(_sql.EV_TEXT_ROWS, q)
-        con.execute(_sql.EVIDENCE_TEXT)
-        con.execute("DROP TABLE _ev_text")
-        con.execute(_sql.EVIDENCE, q)
-    con.execute(
-        "INSERT INTO _affected SELECT DISTINCT request_id FROM load_evidence "
-        "WHERE file_id BETWEEN $lo AND $hi AND request_id IS NOT NULL",
-        q,
-    )
+        con.execute(EVIDENCE, q)
+    if track:
+        con.execute(AFFECTED, q)
     counts = dict(
         con.execute(
             "SELECT file_id, count(*) FROM rejects WHERE file_id BETWEEN $lo AND $hi GROUP BY 1",
@@ -259,6 +268,7 @@ def load_python(
     src: _sources.Source,
     fmt: str,
     cli_function: str | None,
+    track: bool = True,
 ) -> FileLoad:
     """Load one file through the pure-Python parsers (JSON containers, odd text)."""
     fl = FileLoad()
@@ -274,5 +284,5 @@ def load_python(
     fn, env = path_hints(src.path if not src.temp else "")
     q = {"fid": fid, "gfn": fn, "env": env, "cfn": cli_function}
     fl.lines = _py_events(con, src, fmt, fl, q)
-    finish(con, fid, fid, True, {fid: fl})
+    finish(con, fid, fid, True, {fid: fl}, track)
     return fl

@@ -72,3 +72,42 @@ def test_paths_agree_on_odd_lines(tmp_path: Path) -> None:
     fast, slow = _tables([str(f)], "auto"), _tables([str(f)], "python")
     for name in TABLES:
         assert fast[name] == slow[name], name
+
+
+@pytest.mark.parametrize("shape", LINE_SHAPES)
+def test_fast_path_reads_line_shapes(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Line-oriented fixtures go through DuckDB: the Python loader is never called for them."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"fell back to the Python path for {args[2]}")
+
+    monkeypatch.setattr("analyzer.load.load_python", refuse)
+    files = [str(p) for p in (DATA / shape / "logs").rglob("*") if p.is_file()]
+    files = [f for f in files if "write-test" not in f]
+    load_paths(open_db(None), files)
+
+
+@pytest.mark.parametrize("shape", LINE_SHAPES)
+def test_python_report_parser_agrees_with_sql(shape: str) -> None:
+    """REPORT numbers from the Python parser equal the invocations the SQL merge built."""
+    from analyzer.parse.containers import unwrap_lines
+    from analyzer.parse.message import classify_message
+    from analyzer.sources import expand, read_all
+
+    con = open_db(None)
+    load_paths(con, [str(DATA / shape / "logs")])
+    srcs, _ = expand([str(DATA / shape / "logs")])
+    cols = ("duration_ms", "billed_ms", "memory_mb", "max_memory_mb", "init_ms", "restore_ms")
+    checked = 0
+    for src in srcs:
+        text = read_all(src).data.decode("utf-8", "replace")
+        for ev in unwrap_lines(text, "export" if shape != "tail" else "tail").events:
+            p = classify_message(ev.message)
+            if p.kind != "report" or ev.message.startswith("{"):
+                continue
+            row = con.execute(
+                f"SELECT {', '.join(cols)} FROM invocations WHERE request_id = ?", [p.request_id]
+            ).fetchall()
+            assert row[0] == tuple(p.evidence[c] for c in cols), p.request_id
+            checked += 1
+    assert checked or shape in ("json_format",)
