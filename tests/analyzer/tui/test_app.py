@@ -199,3 +199,79 @@ async def test_loader_failure_exits_1(db: duckdb.DuckDBPyConnection) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
     assert app.return_code == 1
+
+
+@sync
+async def test_function_screen_is_reused_for_another_function(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    """Going back and selecting another function shows that function's invocations."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot, FunctionScreen)
+        await pilot.press("escape")
+        await settle(pilot, SummaryScreen)
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: getattr(app.screen, "function", None) == "billing")
+        await settle(pilot, FunctionScreen)
+        ids = {r["request_id"][:4] for r in _table(app, "#slowest").rows_data}
+        assert ids == {"bil-"}
+
+
+@sync
+async def test_error_group_opens_its_example(db: duckdb.DuckDBPyConnection) -> None:
+    """Enter on an error group opens the invocation given as its example."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot, FunctionScreen)
+        await pilot.press("e")
+        example = _table(app, "#groups").rows_data[0]["example"]
+        await pilot.press("enter")
+        await settle(pilot, InvocationScreen)
+        assert app.screen.request_id == example  # type: ignore[attr-defined]
+
+
+@sync
+async def test_export_on_function_screen_uses_the_active_tab(
+    db: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """With the error-groups tab active, 'j' exports the error groups."""
+    app = make_app(db, export_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot, FunctionScreen)
+        await pilot.press("e", "j")
+        path = tmp_path / "lambdascope-error-groups.json"
+        await until(pilot, path.exists)
+    assert {"count", "error_type", "pattern"} <= set(json.loads(path.read_text())[0])
+
+
+@sync
+async def test_prices_key_shows_the_price_table(db: duckdb.DuckDBPyConnection) -> None:
+    """'p' shows both architectures' prices and the assumptions."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, TextModal))
+        body = app.screen.body.plain  # type: ignore[attr-defined]
+    assert "x86_64" in body and "arm64" in body and "us-east-1" in body
+
+
+@sync
+async def test_command_palette_opens(db: duckdb.DuckDBPyConnection) -> None:
+    """ctrl+p opens Textual's command palette, which offers our commands."""
+    from textual.command import CommandPalette
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+    assert {"Export CSV", "Export JSON", "Clear filters", "Prices"} <= set(titles)
