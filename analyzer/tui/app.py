@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import duckdb
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
@@ -63,14 +64,14 @@ class LambdascopeApp(App[int]):
     def on_loaded(self, message: Loaded) -> None:
         """Loading finished: show the summary, or say why nothing could be read."""
         if message.error is not None:
-            self.exit(1, return_code=1, message=f"lambdascope: {message.error}")
+            self.exit(1, return_code=1, message=Text(f"lambdascope: {message.error}"))
             return
         self.meta = message.meta
         from analyzer.tui.screens.summary import SummaryScreen
 
         self.switch_screen(SummaryScreen())
         for warning in message.meta.warnings[:5]:
-            self.notify(warning, severity="warning")
+            self.notify(warning, severity="warning", markup=False)
 
     def open_function(self, function: str) -> None:
         """Show one function's screen; it is built once and reused (building is the slow part)."""

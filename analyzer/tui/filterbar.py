@@ -11,6 +11,7 @@ from textual.widgets import Input, Select
 
 from analyzer._timeparse import TimeArgError, parse_when
 from analyzer.filters import OUTCOMES, Filters
+from analyzer.tui.format import literal
 
 _COLD = (("cold starts", True), ("warm only", False))
 
@@ -45,9 +46,9 @@ class FilterBar(Horizontal):
     def compose(self) -> ComposeResult:
         """One compact control per filter."""
         f = self.filters
-        fn_options = [(name, name) for name in self.functions]
+        fn_options = [(literal(name), name) for name in self.functions]
         if f.function and f.function not in self.functions:
-            fn_options.append((f.function, f.function))
+            fn_options.append((literal(f.function), f.function))
         yield Select(
             fn_options, prompt="all functions", value=f.function or Select.NULL,
             id="f-function", compact=True,
@@ -93,7 +94,7 @@ class FilterBar(Horizontal):
         try:
             filters = self.read()
         except TimeArgError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         if filters != self.filters:
             self.filters = filters

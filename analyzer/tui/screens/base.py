@@ -178,7 +178,7 @@ class DataScreen(Screen[None]):
         if table is None or not self.needle:
             return
         if not table.search(self.needle, start_after=start_after):
-            self.notify(f"no row contains {self.needle!r}", severity="warning")
+            self.notify(f"no row contains {self.needle!r}", severity="warning", markup=False)
 
     def action_sort_next(self) -> None:
         """Sort the current table by its next column."""
@@ -199,7 +199,7 @@ class DataScreen(Screen[None]):
         if table is None:
             return
         path = table.export(fmt, self.lsapp.export_dir)
-        self.notify(f"exported {len(table.rows_data)} rows to {path}")
+        self.notify(f"exported {len(table.rows_data)} rows to {path}", markup=False)
 
     def export_csv(self) -> None:
         """Export the current table as CSV (command palette)."""

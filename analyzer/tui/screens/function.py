@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Label, Sparkline, Static, TabbedContent, 
 from analyzer import pricing, views
 from analyzer.filters import Filters
 from analyzer.tui import format as fmt
-from analyzer.tui.format import Column
+from analyzer.tui.format import Column, literal
 from analyzer.tui.screens.base import DataScreen
 from analyzer.tui.table import DataView
 
@@ -126,7 +126,7 @@ class FunctionScreen(DataScreen):
         """Charts on top, tables below."""
         with Horizontal(id="charts"):
             with Vertical(id="series"):
-                yield Label(Text(f"function {self.function}"), id="series-title")
+                yield Label(literal(f"function {self.function}"), id="series-title")
                 for key, _ in SERIES:
                     yield Label("", id=f"label-{key}", classes="series-label")
                     yield Sparkline([], id=f"spark-{key}")
@@ -144,7 +144,7 @@ class FunctionScreen(DataScreen):
             return
         self.function = function
         self.shown = None
-        self.query_one("#series-title", Label).update(Text(f"function {function}"))
+        self.query_one("#series-title", Label).update(literal(f"function {function}"))
         self.reload()
 
     def fetch(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> Any:

@@ -44,3 +44,14 @@ async def test_error_message_markup_is_literal_in_groups(db: duckdb.DuckDBPyConn
         await until(pilot, lambda: "message pattern" in screen_text(app))
         shown = screen_text(app)
     assert "[bold red]x[/] \\x1b[<n>mboom" in shown
+
+
+@sync
+async def test_function_name_markup_is_literal(db: duckdb.DuckDBPyConnection) -> None:
+    """A function named with markup shows its brackets in the summary table."""
+    db.execute("UPDATE invocations SET function = '[red]evil[/]' WHERE function = 'billing'")
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        shown = screen_text(app)
+    assert "[red]evil[/]" in shown
