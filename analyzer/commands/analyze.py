@@ -89,11 +89,24 @@ def _insights(args: argparse.Namespace) -> int:
     from analyzer.store import open_db
 
     con = open_db(getattr(args, "db", None))
+    if interactive():
 
-    def loader(cur: duckdb.DuckDBPyConnection) -> object:
-        return load_insights(cur, args)
+        def loader(cur: duckdb.DuckDBPyConnection) -> object:
+            return load_insights(cur, args)
 
-    return show(args, con, loader, what=" ".join(args.insights))
+        return show(args, con, loader, what=" ".join(args.insights))
+    from analyzer import queries, report
+
+    try:
+        load_insights(con, args)
+        summary = queries.summary(con, filters)
+    except Exception as exc:  # AwsError and friends carry a user message
+        say("analyze", str(exc) or type(exc).__name__)
+        return EXIT_FAILURE
+    finally:
+        con.close()
+    write_out(report.render(summary, "table"))
+    return EXIT_OK
 
 
 def show(
