@@ -1,4 +1,4 @@
-"""Events of a function using Lambda's JSON log format (`platform.*` records, JSON app lines)."""
+"""Events of a function using Lambda's JSON log format (`platform.*`, app JSON, Powertools)."""
 
 from __future__ import annotations
 
@@ -65,6 +65,44 @@ def _app(rng: random.Random, inv: Invocation, t: int) -> str:
     )
 
 
+def _powertools(spec: FunctionSpec, rng: random.Random, inv: Invocation, t: int) -> str:
+    """A Powertools for AWS Lambda (TypeScript) Logger line with the injected context keys."""
+    arn = f"arn:aws:lambda:eu-west-1:123456789012:function:{spec.name}"
+    return _dumps(
+        {
+            "cold_start": inv.cold,
+            "function_arn": arn,
+            "function_memory_size": str(spec.memory_mb),
+            "function_name": spec.name,
+            "function_request_id": inv.request_id,
+            "level": "INFO",
+            "message": f"invoice batch accepted ({rng.randint(1, 40)} items)",
+            "sampling_rate": 0,
+            "service": spec.name.split("-")[0],
+            "timestamp": iso(t),
+            "xray_trace_id": inv.trace_id,
+        }
+    )
+
+
+def _emf_cold_start(spec: FunctionSpec, t: int) -> str:
+    """The Powertools Metrics EMF line that records a cold start."""
+    service = spec.name.split("-")[0]
+    metric = {
+        "Namespace": service,
+        "Dimensions": [["service", "function_name"]],
+        "Metrics": [{"Name": "ColdStart", "Unit": "Count"}],
+    }
+    return _dumps(
+        {
+            "_aws": {"Timestamp": t, "CloudWatchMetrics": [metric]},
+            "service": service,
+            "function_name": spec.name,
+            "ColdStart": 1,
+        }
+    )
+
+
 def _invoke_error(inv: Invocation, t: int) -> str:
     """The JSON `Invoke Error` line Node.js writes for a failed handler."""
     et = inv.error_type or "Error"
@@ -104,6 +142,9 @@ def render_json(sim: Simulation, rng: random.Random) -> list[Event]:
                 out.append((t_init + 3, s, EXTENSION_LINE.format(day=day)))
         start = {"requestId": inv.request_id, "version": spec.version}
         out.append((t0, s, _platform(t0, "start", start)))
+        out.append((t0 + 1, s, _powertools(spec, rng, inv, t0 + 1)))
+        if inv.cold:
+            out.append((t0 + 1, s, _emf_cold_start(spec, t0 + 1)))
         for i in range(rng.choice((1, 1, 2, 3))):
             t = t0 + int(inv.duration_ms * (i + 1) / 5)
             out.append((t, s, _app(rng, inv, t)))
