@@ -152,3 +152,24 @@ def test_function_option_names_files_that_do_not_say(tmp_path: Path) -> None:
     con = open_db(None)
     load_paths(con, [str(tmp_path / "x.log")], function="orders")
     assert con.sql("SELECT function FROM invocations").fetchall() == [("orders",)]
+
+
+def test_progress_bar_only_after_a_second(capsys: pytest.CaptureFixture[str]) -> None:
+    """The progress bar stays silent for quick loads and draws a \\r line after a second."""
+    from analyzer.load import _Progress
+
+    bar = _Progress(4, True)
+    bar.update(1, 10)
+    assert capsys.readouterr().err == ""
+    bar.start -= 2.0
+    bar.update(2, 20)
+    bar.close()
+    err = capsys.readouterr().err
+    assert err.startswith("\rloading [") and "2/4 files" in err and err.endswith("\n")
+
+
+def test_progress_silent_without_terminal(tmp_path: Path) -> None:
+    """With progress=None and stderr not a terminal, the bar is disabled."""
+    from analyzer.load import _Progress
+
+    assert _Progress(1, None).enabled is False
