@@ -21,9 +21,9 @@ KEYS = (
     ("escape", "back to the previous screen (or close search)"),
     ("/", "search the current table; n: next match"),
     ("s / S", "sort by the next column / reverse; click a header to sort by it"),
-    ("e", "function screen: switch between slowest invocations and error groups"),
+    ("e", "function screen: slowest invocations / error groups"),
     ("c / j", "export the current table to CSV / JSON in the working directory"),
-    ("f", "go to the filter bar: function, since, until, outcome, cold/warm, version"),
+    ("f", "filter bar: function, since, until, outcome, cold/warm, version"),
     ("tab", "move between filter bar, tables and tabs"),
     ("p", "price table and cost assumptions"),
 )
