@@ -25,7 +25,7 @@ class FunctionSpec:
     runtime_version: str
     app: str  # python | node | java
     log_format: str  # text | json
-    shape: str  # s3-export | stream-text | filter-events | get-events
+    shape: str  # s3-export | stream-text | filter-events | get-events | firehose
     version: str
     memory_mb: int
     timeout_s: int
@@ -49,7 +49,7 @@ class FunctionSpec:
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "orders-api", "python:3.12.v38", "python", "text", "s3-export", "$LATEST",
-        memory_mb=512, timeout_s=6, share=0.40, dur_median_ms=42.0, dur_sigma=0.55,
+        memory_mb=512, timeout_s=6, share=0.34, dur_median_ms=42.0, dur_sigma=0.55,
         init_median_ms=480.0, mem_base_mb=78, p_cold=0.035, p_error=0.02,
         p_timeout=0.003, records=True, xray=True,
     ),
@@ -74,6 +74,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "inventory-sync", "java:21.v19", "java", "text", "get-events", "7",
         memory_mb=2048, timeout_s=15, share=0.12, dur_median_ms=95.0, dur_sigma=0.6,
         init_median_ms=420.0, mem_base_mb=160, p_cold=0.04, p_error=0.01, snapstart=True,
+    ),
+    FunctionSpec(
+        "webhook-ingest", "python:3.13.v60", "python", "text", "firehose", "$LATEST",
+        memory_mb=256, timeout_s=10, share=0.06, dur_median_ms=28.0, dur_sigma=0.8,
+        init_median_ms=390.0, mem_base_mb=62, p_cold=0.05, p_error=0.015, p_timeout=0.005,
     ),
 )  # fmt: skip
 """The functions `generate` writes, with their share of the invocations."""

@@ -132,3 +132,63 @@ def write_get_events(root: Path, group: str, events: list[Event], rng: random.Ra
         path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(path)
     return written
+
+
+FIREHOSE_OBJECT_MS = 15 * 60 * 1000
+"""Events per Firehose S3 object: its buffering interval."""
+
+
+def _data_message(group: str, stream: str, evs: list[Event], rng: random.Random) -> bytes:
+    """One subscription-filter DATA_MESSAGE, gzipped (a Firehose record)."""
+    doc = {
+        "messageType": "DATA_MESSAGE",
+        "owner": "123456789012",
+        "logGroup": group,
+        "logStream": stream,
+        "subscriptionFilters": ["to-firehose"],
+        "logEvents": [{"id": _event_id(rng), "timestamp": t, "message": m} for t, _, m in evs],
+    }
+    return gzip_bytes(json.dumps(doc, separators=(",", ":")).encode("utf-8"))
+
+
+def _control_message(t_ms: int) -> bytes:
+    """The health-check record CloudWatch Logs sends when a subscription is created."""
+    doc = {
+        "messageType": "CONTROL_MESSAGE",
+        "owner": "CloudwatchLogs",
+        "logGroup": "",
+        "logStream": "",
+        "subscriptionFilters": [],
+        "logEvents": [
+            {
+                "id": "",
+                "timestamp": t_ms,
+                "message": "CWL CONTROL MESSAGE: Checking health of destination Firehose.",
+            }
+        ],
+    }
+    return gzip_bytes(json.dumps(doc, separators=(",", ":")).encode("utf-8"))
+
+
+def write_firehose(root: Path, group: str, events: list[Event], rng: random.Random) -> list[Path]:
+    """Firehose to S3 without processors: objects of concatenated gzip DATA_MESSAGE records."""
+    ordered = sorted(events, key=lambda e: e[0])
+    windows: dict[int, list[Event]] = defaultdict(list)
+    for ev in ordered:
+        windows[ev[0] // FIREHOSE_OBJECT_MS].append(ev)
+    written = []
+    for n, (w, evs) in enumerate(sorted(windows.items())):
+        t = w * FIREHOSE_OBJECT_MS
+        stamp = iso(t)
+        day, hour = stamp[:10].replace("-", "/"), stamp[11:13]
+        when = stamp[:19].replace("T", "-").replace(":", "-")
+        name = f"lambda-logs-1-{when}-{uuid.UUID(int=rng.getrandbits(128), version=4)}"
+        path = root / day / hour / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        records = [_control_message(t)] if n == 0 else []
+        for stream, batch in by_stream(evs).items():
+            for i in range(0, len(batch), 50):
+                records.append(_data_message(group, stream, batch[i : i + 50], rng))
+        path.write_bytes(b"".join(records))
+        written.append(path)
+    return written

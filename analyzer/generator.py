@@ -20,6 +20,7 @@ from analyzer._gen_model import FUNCTIONS, FunctionSpec, Simulation, simulate
 from analyzer._gen_render import Event, render_text
 from analyzer._gen_write import (
     write_filter_events,
+    write_firehose,
     write_get_events,
     write_s3_export,
     write_streams,
@@ -40,6 +41,7 @@ SHAPE_DIRS = {
     "stream-text": "cloudwatch",
     "filter-events": "filter-log-events",
     "get-events": "get-log-events",
+    "firehose": "firehose",
 }
 """Folder under `logs/` for each on-disk shape."""
 
@@ -154,6 +156,14 @@ def _counts(total: int) -> list[int]:
     return counts
 
 
+def _folder(spec: FunctionSpec) -> str:
+    """Where a function's logs go, relative to out_dir (Firehose objects do not name it)."""
+    if spec.shape == "firehose":
+        return f"logs/{SHAPE_DIRS[spec.shape]}/lambda-logs"
+    export = "/exportedlogs" if spec.shape == "s3-export" else ""
+    return f"logs/{SHAPE_DIRS[spec.shape]}{export}/aws/lambda/{spec.name}"
+
+
 def _write(out_logs: Path, spec: FunctionSpec, events: list[Event], rng: random.Random) -> int:
     """Write one function's events in its shape; the number of files written."""
     root = out_logs / SHAPE_DIRS[spec.shape]
@@ -164,6 +174,8 @@ def _write(out_logs: Path, spec: FunctionSpec, events: list[Event], rng: random.
         return len(write_filter_events(root, group, events, rng))
     if spec.shape == "get-events":
         return len(write_get_events(root, group, events, rng))
+    if spec.shape == "firehose":
+        return len(write_firehose(out_logs.parent / _folder(spec), group, events, rng))
     return len(write_streams(root, group, events))
 
 
@@ -198,12 +210,7 @@ def generate(out_dir: Path, *, seed: int = 42, invocations: int = 5000) -> Truth
         },
         init_failures={s.spec.name: _init_failures(s) for s in sims},
         orphan_init_failures={s.spec.name: len(s.orphans) for s in sims},
-        paths={
-            s.spec.name: f"logs/{SHAPE_DIRS[s.spec.shape]}"
-            + ("/exportedlogs" if s.spec.shape == "s3-export" else "")
-            + f"/aws/lambda/{s.spec.name}"
-            for s in sims
-        },
+        paths={s.spec.name: _folder(s.spec) for s in sims},
     )
     (out_dir / "truth.json").write_text(truth.to_json(), encoding="utf-8")
     return truth

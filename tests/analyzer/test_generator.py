@@ -21,9 +21,20 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 def _text(path: Path) -> str:
-    """A generated file's text (gunzipped when needed)."""
+    """A generated file's text (gunzipped when it is gzip, whatever its name)."""
     data = path.read_bytes()
-    return (gzip.decompress(data) if path.suffix == ".gz" else data).decode("utf-8")
+    return (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode("utf-8")
+
+
+def _json_docs(text: str) -> list[dict[str, object]]:
+    """JSON objects written back to back (Firehose records) or one document."""
+    decoder, docs, i = json.JSONDecoder(), [], 0
+    while i < len(text):
+        doc, i = decoder.raw_decode(text, i)
+        docs.append(doc)
+        while i < len(text) and text[i].isspace():
+            i += 1
+    return docs
 
 
 def _messages(path: Path) -> list[str]:
@@ -31,6 +42,9 @@ def _messages(path: Path) -> list[str]:
     text = _text(path)
     if path.suffix == ".json":
         return [e["message"] for e in json.loads(text)["events"]]
+    if text.startswith('{"messageType"'):
+        docs = [d for d in _json_docs(text) if d["messageType"] == "DATA_MESSAGE"]
+        return [e["message"] for d in docs for e in d["logEvents"]]  # type: ignore[attr-defined]
     return text.splitlines()
 
 
