@@ -115,12 +115,12 @@ class DataScreen(Screen[None]):
 
     def reload(self) -> None:
         """Start the query worker for the current filters."""
-        self.run_query(self.lsapp.filters)
+        # Cursors are made here, on the UI thread: the connection itself is not thread-safe.
+        self.run_query(self.lsapp.filters, self.lsapp.con.cursor())
 
     @work(thread=True, exclusive=True, group="query")
-    def run_query(self, filters: Filters) -> None:
+    def run_query(self, filters: Filters, cur: duckdb.DuckDBPyConnection) -> None:
         """Run `fetch` on its own DuckDB cursor off the UI thread; post the result."""
-        cur = self.lsapp.con.cursor()
         try:
             data = self.fetch(cur, filters)
         finally:

@@ -69,17 +69,15 @@ class LoadingScreen(Screen[None]):
     def on_mount(self) -> None:
         """Start loading; poll the files table for progress."""
         self.set_interval(0.25, self._poll)
-        self.load()
+        self.load(self._lsapp().con.cursor())
 
     def _poll(self) -> None:
         """Show how many files and lines are in so far (counted by a worker)."""
-        self._count()
+        self._count(self._lsapp().con.cursor())
 
     @work(thread=True, exclusive=True, group="progress")
-    def _count(self) -> None:
-        """Count loaded files and lines on a separate cursor."""
-        app = self._lsapp()
-        cur = app.con.cursor()
+    def _count(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Count loaded files and lines on a separate cursor (made on the UI thread)."""
         try:
             row = cur.execute(
                 "SELECT count(*), coalesce(sum(lines), 0), coalesce(sum(size), 0) FROM files"
@@ -108,12 +106,10 @@ class LoadingScreen(Screen[None]):
         return self.app
 
     @work(thread=True, exclusive=True, group="load")
-    def load(self) -> None:
+    def load(self, cur: duckdb.DuckDBPyConnection) -> None:
         """Run the loader, then read the function list and time range."""
-        app = self._lsapp()
         error: str | None = None
         warnings: list[str] = []
-        cur = app.con.cursor()
         try:
             if self.loader is not None:
                 result = self.loader(cur)
