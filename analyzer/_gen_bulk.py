@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,8 @@ P_NEW_ENV = 0.05
 """Chance an invocation lands on a fresh execution environment (a cold start)."""
 P_ERROR = 0.01
 P_TIMEOUT = 0.002
+_MU = math.log(40.0)
+"""Log of the median warm duration in ms."""
 CHUNK_LINES = 20_000
 """Lines built in memory before each write."""
 
@@ -76,30 +79,46 @@ class _Bulk:
             self.secs[s] = head
         return f"{head}{t_ms % 1000:03d}Z"
 
+    def _cold(self, t: int, add: Callable[[str], None]) -> tuple[str, int]:
+        """A fresh environment: writes INIT_START; the REPORT's Init Duration field, start time."""
+        rng = self.rng
+        self.env_open, self.mem = True, 70 + int(rng.random() * 30)
+        arn = f"{rng.getrandbits(256):064x}"
+        add(
+            f"{self._ts(t)} INIT_START Runtime Version: nodejs:20.v31\t"
+            f"Runtime Version ARN: arn:aws:lambda:us-east-1::runtime:{arn}\n"
+        )
+        init_ms = round(rng.lognormvariate(_MU + 1.9, 0.3), 2)
+        self.cold += 1
+        self.lines += 1
+        return f"Init Duration: {init_ms:.2f} ms\t", t + math.ceil(init_ms)
+
+    def _app_lines(
+        self, rid: str, t: int, dur: float, error: bool, add: Callable[[str], None]
+    ) -> int:
+        """One or two application lines (the first is `Invoke Error` on a failure); how many."""
+        rand = self.rng.random
+        n_app = 1 + (rand() < 0.5)
+        for i in range(n_app):
+            tsa = self._ts(t + int(dur * (i + 1) / 3))
+            if error and i == 0:
+                add(f"{tsa} {tsa}\t{rid}\tERROR\tInvoke Error \t{_ERROR_DOC}\n")
+            else:
+                add(f"{tsa} {tsa}\t{rid}\tINFO\t{_MESSAGES[int(rand() * len(_MESSAGES))]}\n")
+        return n_app
+
     def chunk(self, max_lines: int) -> str:
         """Text of whole invocations, at least `max_lines` lines (or a few more)."""
         rng = self.rng
         rand, lognorm = rng.random, rng.lognormvariate
-        messages, n_messages = _MESSAGES, len(_MESSAGES)
         out: list[str] = []
         add = out.append
         start_lines = self.lines
-        mu = math.log(40.0)
         while self.lines - start_lines < max_lines:
             t = self.t_ms = self.t_ms + int(rand() * 400) + 1
             init = ""
             if not self.env_open or rand() < P_NEW_ENV:
-                self.env_open, self.mem = True, 70 + int(rand() * 30)
-                arn = f"{rng.getrandbits(256):064x}"
-                add(
-                    f"{self._ts(t)} INIT_START Runtime Version: nodejs:20.v31\t"
-                    f"Runtime Version ARN: arn:aws:lambda:us-east-1::runtime:{arn}\n"
-                )
-                init_ms = round(lognorm(mu + 1.9, 0.3), 2)
-                init = f"Init Duration: {init_ms:.2f} ms\t"
-                t += math.ceil(init_ms)
-                self.cold += 1
-                self.lines += 1
+                init, t = self._cold(t, add)
             h = rng.randbytes(16).hex()
             rid = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
             r = rand()
@@ -107,18 +126,9 @@ class _Bulk:
                 kind, dur = "timeout", float(TIMEOUT_MS)
             else:
                 kind = "error" if r < P_TIMEOUT + P_ERROR else "ok"
-                dur = round(min(lognorm(mu, 0.6) * (1.6 if init else 1.0), TIMEOUT_MS - 1), 2)
-            ts0 = self._ts(t)
-            add(f"{ts0} START RequestId: {rid} Version: $LATEST\n")
-            n_app = 1 + (rand() < 0.5)
-            for i in range(n_app):
-                tsa = self._ts(t + int(dur * (i + 1) / 3))
-                msg = (
-                    f"ERROR\tInvoke Error \t{_ERROR_DOC}"
-                    if kind == "error" and i == 0
-                    else f"INFO\t{messages[int(rand() * n_messages)]}"
-                )
-                add(f"{tsa} {tsa}\t{rid}\t{msg}\n")
+                dur = round(min(lognorm(_MU, 0.6) * (1.6 if init else 1.0), TIMEOUT_MS - 1), 2)
+            add(f"{self._ts(t)} START RequestId: {rid} Version: $LATEST\n")
+            n_app = self._app_lines(rid, t, dur, kind == "error", add)
             end = t + math.ceil(dur)
             tse = self._ts(end)
             if rand() < 0.2:
