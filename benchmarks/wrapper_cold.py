@@ -24,11 +24,12 @@ import json, sys, time
 sys.modules["rich"] = None
 from benchmarks import wrapper_variants as wv
 ctx = wv.make_context()
-t0 = time.perf_counter()
+c0, t0 = time.process_time(), time.perf_counter()
 handler = {build}
 handler(wv.EVENT, ctx)
-t1 = time.perf_counter()
-print(json.dumps({{"ms": (t1 - t0) * 1000}}), file=sys.stderr, flush=True)
+t1, c1 = time.perf_counter(), time.process_time()
+found = {{"ms": (t1 - t0) * 1000, "cpu_ms": (c1 - c0) * 1000}}
+print(json.dumps(found), file=sys.stderr, flush=True)
 """
 
 PROBES = {
@@ -41,8 +42,8 @@ PROBES = {
 """Cold variant name -> expression building its handler (imports happen inside)."""
 
 
-def probe_once(name: str, env: dict[str, str]) -> float:
-    """Milliseconds from before the imports to after the first call, one fresh process."""
+def probe_once(name: str, env: dict[str, str]) -> tuple[float, float]:
+    """(wall ms, process CPU ms) from before the imports to after the first call."""
     code = _PROBE.format(build=PROBES[name])
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -57,7 +58,8 @@ def probe_once(name: str, env: dict[str, str]) -> float:
     )
     for line in reversed(done.stderr.splitlines()):
         if line.startswith('{"ms"'):
-            return float(json.loads(line)["ms"])
+            found = json.loads(line)
+            return float(found["ms"]), float(found["cpu_ms"])
     raise RuntimeError(f"cold probe {name} failed (rc {done.returncode}):\n{done.stderr[-2000:]}")
 
 
@@ -69,7 +71,7 @@ def measure_cold(endpoint: str, runs: int) -> dict[str, dict[str, Any]]:
     env.update(ENV)
     env["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
     env["_HANDLER"] = f"{HANDLERS.__name__}.otel_noop"
-    samples: dict[str, list[float]] = {}
+    samples: dict[str, list[tuple[float, float]]] = {}
     failed: dict[str, str] = {}
     for name in PROBES:  # one unmeasured round fills the OS page cache and finds failures
         try:
@@ -80,10 +82,16 @@ def measure_cold(endpoint: str, runs: int) -> dict[str, dict[str, Any]]:
     for _ in range(runs):
         for name in samples:
             samples[name].append(probe_once(name, env))
-    result: dict[str, dict[str, Any]] = {
-        name: {"median_ms": round(statistics.median(values), 2), "samples_ms": values}
-        for name, values in samples.items()
-    }
+    result: dict[str, dict[str, Any]] = {}
+    for name, pairs in samples.items():
+        wall = [round(w, 2) for w, _ in pairs]
+        cpu = [round(c, 2) for _, c in pairs]
+        result[name] = {
+            "median_ms": round(statistics.median(wall), 2),
+            "samples_ms": wall,
+            "cpu_median_ms": round(statistics.median(cpu), 2),
+            "cpu_samples_ms": cpu,
+        }
     for name, error in failed.items():
         result[name] = {"median_ms": None, "error": error}
     return result
