@@ -145,6 +145,8 @@ class FunctionScreen(DataScreen):
         self.function = function
         self.shown = None
         self.query_one("#series-title", Label).update(literal(f"function {function}"))
+        for table in self.query(DataView):  # no stale rows (and no painting them) meanwhile
+            table.set_data([])
         self.reload()
 
     def fetch(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> Any:
