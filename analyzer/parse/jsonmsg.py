@@ -124,7 +124,8 @@ def _app(d: dict[str, Any]) -> Parsed:
     level = _level(raw_level.upper()) if raw_level else None
     rid = uuid_or_none(_s(d.get("requestId")) or _s(d.get("function_request_id")))
     ts = _s(d.get("timestamp"))
-    if _s(d.get("log_level")) == "ERROR" and "errorType" in d:
+    runtime_doc = "errorMessage" in d and "level" not in d and "log_level" not in d
+    if "errorType" in d and (_s(d.get("log_level")) == "ERROR" or runtime_doc):
         ev = {
             "status": "error",
             "error_type": _s(d.get("errorType")),

@@ -61,6 +61,7 @@ _RIDERR = re.compile(r"RequestId: (\S+) Error: ([^\n\r]*)", re.ASCII)
 _TIMED = re.compile(r"Task timed out after ([0-9.]+) seconds", re.ASCII)
 _NODE = re.compile(r"(" + TS_RE + r")\t(\S+)\t([A-Z]+)\t([^\n\r]*)", re.ASCII)
 _PYAPP = re.compile(r"\[([A-Z]+)\][\t ]+(" + TS_RE + r")[\t ]+(\S+)", re.ASCII)
+_JAVA = re.compile(r"(" + TS_RE + r") (\S+) (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) ", re.ASCII)
 _PYERR = re.compile(r"\[ERROR\] ([A-Za-z_][A-Za-z0-9_.]*): ?([^\n\r]*)", re.ASCII)
 _UUID = re.compile(UUID_RE)
 _JSON_ERRTYPE = re.compile(r'"errorType":\s*"([^"]*)"')
@@ -234,6 +235,9 @@ def _classify(msg: str) -> Parsed:
     m = _PYAPP.match(msg)
     if m:
         return Parsed("app", uuid_or_none(m.group(3)), _level(m.group(1)), m.group(2))
+    m = _JAVA.match(msg)
+    if m:
+        return Parsed("app", uuid_or_none(m.group(2)), m.group(3), m.group(1))
     if _PYERR.match(msg) or msg.startswith("LAMBDA_WARNING: Unhandled exception"):
         return Parsed("error", None, "ERROR", evidence=_unhandled(msg, None))
     return Parsed("app")

@@ -60,6 +60,7 @@ _JSON_PATHS = (
 _NS = "[^ \\t\\n\\r\\f]"
 _NODE = f"^({TS}Z)\\t({_NS}+)\\t([A-Z]+)\\t([^\\n\\r]*)"
 _PYAPP = f"^\\[([A-Z]+)\\][\\t ]+({TS}Z)[\\t ]+({_NS}+)"
+_JAVA = f"^({TS}Z) ({_NS}+) (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) "
 _PYERR = "^\\[ERROR\\] ([A-Za-z_][A-Za-z0-9_.]*): ?"
 _TIMEOUT = f"^({TS}Z) ({_NS}+) Task timed out after ([0-9.]+) seconds"
 
@@ -107,13 +108,17 @@ WITH l AS (
          END AS jx,
     CASE WHEN k0 = 'json' THEN CASE WHEN json_valid(msg) THEN CASE
          WHEN json_type(msg) = 'OBJECT' THEN [json_exists(msg, '$.lambdascope'),
-           json_exists(msg, '$._aws'), json_exists(msg, '$.errorType')] END END END AS jf,
+           json_exists(msg, '$._aws'), json_exists(msg, '$.errorType'),
+           json_exists(msg, '$.errorMessage') AND NOT json_exists(msg, '$.level')
+           AND NOT json_exists(msg, '$.log_level')] END END END AS jf,
     CASE WHEN k0 IS NULL AND contains(msg, ' Task timed out after ')
          THEN regexp_extract(msg, '{_TIMEOUT}', ['ts', 'rid', 's']) END AS tmo,
     CASE WHEN k0 IS NULL AND substr(msg, 5, 1) = '-' AND contains(msg, chr(9))
          THEN regexp_extract(msg, '{_NODE}', ['ts', 'rid', 'lvl', 'rest']) END AS node,
     CASE WHEN k0 IS NULL AND starts_with(msg, '[')
-         THEN regexp_extract(msg, '{_PYAPP}', ['lvl', 'ts', 'rid']) END AS py
+         THEN regexp_extract(msg, '{_PYAPP}', ['lvl', 'ts', 'rid']) END AS py,
+    CASE WHEN k0 IS NULL AND substr(msg, 5, 1) = '-' AND contains(msg, 'Z ')
+         THEN regexp_extract(msg, '{_JAVA}', ['ts', 'rid', 'lvl']) END AS java
   FROM k
 ), c AS (
   SELECT line_no, f_id, f_gfn, f_env, cont, cts, stream, msg,
@@ -131,7 +136,7 @@ WITH l AS (
           WHEN 'platform.restoreReport' THEN 'restore_report'
           WHEN 'platform.extension' THEN 'extension' ELSE 'platform' END
         WHEN jf[2] THEN 'metric'
-        WHEN jx[3] = 'ERROR' AND jf[3] THEN 'error'
+        WHEN jf[3] AND (jx[3] = 'ERROR' OR jf[4]) THEN 'error'
         ELSE 'app' END
       WHEN k0 IS NOT NULL THEN k0
       WHEN tmo.ts <> '' THEN 'timeout'
@@ -139,6 +144,7 @@ WITH l AS (
         'Invoke Error') OR starts_with(node.rest, 'Uncaught Exception')) THEN 'error'
         ELSE 'app' END
       WHEN py.ts <> '' THEN 'app'
+      WHEN java.ts <> '' THEN 'app'
       WHEN regexp_matches(msg, '{_PYERR}') OR starts_with(msg,
         'LAMBDA_WARNING: Unhandled exception') THEN 'error'
       ELSE 'app'
@@ -157,6 +163,7 @@ WITH l AS (
       WHEN tmo.ts <> '' THEN tmo.rid
       WHEN node.ts <> '' THEN {_uuid("node.rid")}
       WHEN py.ts <> '' THEN {_uuid("py.rid")}
+      WHEN java.ts <> '' THEN {_uuid("java.rid")}
     END AS rid0,
     CASE
       WHEN k0 = 'error' THEN 'ERROR'
@@ -164,12 +171,13 @@ WITH l AS (
         WHEN jx IS NULL THEN NULL
         WHEN jf[1] THEN CASE WHEN jx[11] IN ('error', 'timeout') THEN 'ERROR' ELSE 'INFO' END
         WHEN starts_with(jx[1], 'platform.') OR jf[2] THEN NULL
-        WHEN jx[3] = 'ERROR' AND jf[3] THEN 'ERROR'
+        WHEN jf[3] AND (jx[3] = 'ERROR' OR jf[4]) THEN 'ERROR'
         ELSE {_LEVEL.format(x=f"nullif(upper({jl}), '')")} END
       WHEN k0 IS NOT NULL THEN NULL
       WHEN tmo.ts <> '' THEN NULL
       WHEN node.ts <> '' THEN node.lvl
       WHEN py.ts <> '' THEN {_LEVEL.format(x="py.lvl")}
+      WHEN java.ts <> '' THEN java.lvl
       WHEN regexp_matches(msg, '{_PYERR}') OR starts_with(msg,
         'LAMBDA_WARNING: Unhandled exception') THEN 'ERROR'
     END AS level0,
@@ -184,6 +192,7 @@ WITH l AS (
       WHEN tmo.ts <> '' THEN tmo.ts
       WHEN node.ts <> '' THEN node.ts
       WHEN py.ts <> '' THEN py.ts
+      WHEN java.ts <> '' THEN java.ts
     END AS mts,
     CASE WHEN k0 = 'json' AND jf[1] THEN jx[12]
          WHEN k0 = 'json' AND jx[1] = 'platform.initStart' THEN jx[14] END AS fn,

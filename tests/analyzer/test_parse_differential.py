@@ -65,6 +65,10 @@ def test_paths_agree_on_odd_lines(tmp_path: Path) -> None:
         "2024-01-01T00:00:00.006Z REPORT RequestId: abc Duration: 1.2.3 ms Billed Duration: x ms",
         "2024-01-01T00:00:00.007Z RequestId: abc Error: Task timed out after 1.2.3 seconds",
         "2024-01-01T00:00:00.008Z [ERROR] Boom: it broke",
+        "2024-01-01T00:00:00.0081Z 2024-01-01T00:00:00.008Z 0f1e2d3c-4b5a-4968-8776-655443322110"
+        " WARN  c.e.Handler:12 - slow\tcall",
+        '2024-01-01T00:00:00.0082Z {"errorMessage":"npe","errorType":"java.lang.Oops",'
+        '"stackTrace":["a.b(C.java:1)"]}',
         "2024-01-01T00:00:00.009Z END RequestId: abc",
     ]
     f = tmp_path / "odd.log"
