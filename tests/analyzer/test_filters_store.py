@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import duckdb
 import pytest
 
 from analyzer.filters import Filters
@@ -79,3 +80,24 @@ def test_bad_outcome_is_rejected() -> None:
     """An unknown outcome is a ValueError naming the allowed values."""
     with pytest.raises(ValueError, match="success, error, timeout"):
         Filters(outcome="boom")
+
+
+def test_memory_limit_is_bounded_by_default() -> None:
+    """DuckDB gets the analyzer's memory limit, not 80 % of the machine's RAM."""
+    con = open_db()
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert limit is not None and limit[0] == "732.4 MiB"
+
+
+def test_memory_limit_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LAMBDASCOPE_MEMORY_LIMIT overrides the default."""
+    monkeypatch.setenv("LAMBDASCOPE_MEMORY_LIMIT", "2GB")
+    limit = open_db().execute("SELECT current_setting('memory_limit')").fetchone()
+    assert limit is not None and limit[0] == "1.8 GiB"
+
+
+def test_bad_memory_limit_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wrong LAMBDASCOPE_MEMORY_LIMIT is an error that says which variable and how."""
+    monkeypatch.setenv("LAMBDASCOPE_MEMORY_LIMIT", "lots")
+    with pytest.raises(duckdb.Error, match=r"LAMBDASCOPE_MEMORY_LIMIT='lots'.*768MB"):
+        open_db()
