@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 
@@ -230,6 +231,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader of our output went away (e.g. `| head`): not an error of ours.
         sys.stderr.close()
         return EXIT_OK
+    except Exception as exc:
+        # Commands turn every expected failure into a message; anything else is our bug.
+        # Say so in one line instead of a traceback, unless the user asks for the traceback.
+        if os.environ.get("LAMBDASCOPE_DEBUG"):
+            raise
+        print(
+            f"lambdascope {args.command}: internal error: {type(exc).__name__}: {exc}\n"
+            "Nothing was changed by this failure. Set LAMBDASCOPE_DEBUG=1 to see the "
+            "traceback, and please report it with the command you ran.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
     return rc
 
 

@@ -60,3 +60,32 @@ def test_missing_extra_prints_install_command() -> None:
     assert proc.returncode == 2
     assert INSTALL_HINT in proc.stderr
     assert "pip install 'lambdascope[analyzer]'" in proc.stderr
+
+
+def _broken_run(args: object) -> int:
+    raise RuntimeError("boom in a command")
+
+
+def test_unexpected_error_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bug inside a command exits 1 with one 'internal error' message, no traceback."""
+    import analyzer.commands.query as query
+
+    monkeypatch.delenv("LAMBDASCOPE_DEBUG", raising=False)
+    monkeypatch.setattr(query, "run", _broken_run)
+    assert main(["query", "select 1"]) == 1
+    err = capsys.readouterr().err
+    assert "lambdascope query: internal error: RuntimeError: boom in a command" in err
+    assert "LAMBDASCOPE_DEBUG=1" in err
+    assert "Traceback" not in err
+
+
+def test_debug_variable_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With LAMBDASCOPE_DEBUG set the original exception propagates for a traceback."""
+    import analyzer.commands.query as query
+
+    monkeypatch.setenv("LAMBDASCOPE_DEBUG", "1")
+    monkeypatch.setattr(query, "run", _broken_run)
+    with pytest.raises(RuntimeError, match="boom in a command"):
+        main(["query", "select 1"])
