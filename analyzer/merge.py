@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
-from analyzer.parse.sql_report import REPORTS, SPLIT
+from analyzer.parse.sql_report import REPORTS
 
 _AFF = "AND (NOT $partial OR request_id IN (SELECT request_id FROM _affected))"
 _LS = "arg_max({c}, {{'t': ts, 'f': file_id, 'l': line_no}})"
@@ -149,8 +149,7 @@ def merge(con: duckdb.DuckDBPyConnection, *, partial: bool) -> None:
         )
     else:
         con.execute("DELETE FROM invocations")
-    con.execute(SPLIT, {"partial": partial})
-    con.execute(REPORTS)
+    con.execute(REPORTS, {"partial": partial})
     con.execute(MERGE, {"partial": partial})
-    con.execute("DROP TABLE _ev_text; DROP TABLE _rep")
+    con.execute("DROP TABLE _rep")
     con.execute(ENVIRONMENTS)

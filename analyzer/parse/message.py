@@ -116,7 +116,10 @@ def _num(rx: re.Pattern[str], text: str) -> float | None:
 
 def _int(rx: re.Pattern[str], text: str) -> int | None:
     m = rx.search(text)
-    return int(m.group(1)) if m and len(m.group(1)) < 10 else None
+    if not m:
+        return None
+    value = int(m.group(1))
+    return value if value < 2**31 else None
 
 
 def _str(rx: re.Pattern[str], text: str) -> str | None:

@@ -290,7 +290,7 @@ def rx(pattern: str, cast: str = "") -> str:
     if cast == "f":
         return f"TRY_CAST({expr} AS DOUBLE)"
     if cast == "i":
-        return f"CASE WHEN length({expr}) < 10 THEN TRY_CAST({expr} AS INTEGER) END"
+        return f"TRY_CAST({expr} AS INTEGER)"
     return expr
 
 
