@@ -37,11 +37,11 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from analyzer.filters import Filters
 from lambdascope import __version__, _names
 
-DURATION_BOUNDS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900)
-"""Histogram bucket bounds (seconds) for invoke and init durations."""
+DURATION_BOUNDS_S = _names.SECONDS_BOUNDS
+"""Histogram bucket bounds (seconds) for durations: the runtime's, so Grafana sees one `le` set."""
 
-MEMORY_BOUNDS_BYTES = tuple(mb * 1024 * 1024 for mb in (64, 128, 256, 512, 1024, 2048, 4096))
-"""Histogram bucket bounds (bytes) for per-invocation max memory used (Lambda MB are MiB)."""
+MEMORY_BOUNDS_BYTES = _names.BYTES_BOUNDS
+"""Histogram bucket bounds (bytes) for per-invocation max memory used: the runtime's."""
 
 MIB = 1024 * 1024
 POST_TIMEOUT_S = 10.0

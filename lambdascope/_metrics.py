@@ -29,13 +29,8 @@ from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 from lambdascope import _names
 
-SECONDS_BOUNDS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5,
-                  10.0, 30.0, 60.0, 300.0, 900.0)  # fmt: skip
-"""Bucket bounds of the duration histograms (OTel's HTTP duration advice, up to Lambda's 15 min)."""
-
-MIB = 1024 * 1024
-BYTES_BOUNDS = tuple(float(mb * MIB) for mb in (64, 128, 256, 512, 1024, 2048, 4096, 8192, 10240))
-"""Bucket bounds of faas.mem_usage: Lambda's memory sizes."""
+SECONDS_BOUNDS = _names.SECONDS_BOUNDS
+BYTES_BOUNDS = _names.BYTES_BOUNDS
 
 COUNTERS = (
     (_names.METRIC_INVOCATIONS, "success", "{invocation}", "Number of successful invocations."),

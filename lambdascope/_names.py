@@ -26,3 +26,17 @@ ALL_METRICS = (
     METRIC_REMAINING_TIME,
 )
 """Every metric name lambdascope emits, at runtime or from `lambdascope export`."""
+
+SECONDS_BOUNDS: tuple[float, ...] = (
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5,
+    10.0, 30.0, 60.0, 300.0, 900.0,
+)  # fmt: skip
+"""Bucket bounds of the histograms in seconds (faas.invoke_duration, faas.init_duration,
+lambdascope.remaining_time): OTel's HTTP duration advice, up to Lambda's 15 min. The runtime
+and `lambdascope export` both use these, so Grafana's `sum by (le)` sees one set."""
+
+MEMORY_MB_BOUNDS: tuple[int, ...] = (64, 128, 256, 512, 1024, 2048, 4096, 8192, 10240)
+"""Lambda memory sizes (MB, which are MiB) bounding the faas.mem_usage buckets; 10240 is the max."""
+
+BYTES_BOUNDS: tuple[float, ...] = tuple(float(mb * 1024 * 1024) for mb in MEMORY_MB_BOUNDS)
+"""Bucket bounds of faas.mem_usage in bytes (runtime and `lambdascope export`)."""
