@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
@@ -69,7 +70,8 @@ def _set_client_timeout(exporter: Any, seconds: float) -> None:
 
 
 def _plain_http(signal: str) -> bool:
-    """True when the signal goes to an http:// endpoint without TLS or credential settings."""
+    """True when the signal goes straight (no proxy) to an http:// endpoint without TLS or
+    credential settings."""
     env = os.environ
     endpoint = env.get(f"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT") or env.get(
         "OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318"
@@ -79,7 +81,19 @@ def _plain_http(signal: str) -> bool:
         and key.endswith(("CERTIFICATE", "CLIENT_KEY", "CREDENTIAL_PROVIDER"))
         for key in env
     )
-    return endpoint.startswith("http://") and not tls_or_auth
+    return endpoint.startswith("http://") and not tls_or_auth and not _proxied(endpoint)
+
+
+def _proxied(url: str) -> bool:
+    """True when HTTP_PROXY / ALL_PROXY applies to `url` (NO_PROXY not matching its host),
+    as the default transport (requests) would decide; our transport never uses a proxy."""
+    import urllib.request  # imported by requests anyway; only when the exporter is built
+
+    proxies = urllib.request.getproxies()
+    if not (proxies.get("http") or proxies.get("all")):
+        return False
+    host = urlsplit(url).netloc.rpartition("@")[2]
+    return not urllib.request.proxy_bypass(host)
 
 
 def _build(exporter_class: Any, timeout_s: float, signal: str) -> Any:

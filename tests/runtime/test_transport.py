@@ -81,3 +81,57 @@ def test_gzip_compression_passes_through(
     handler({}, context)
     assert receiver.wait_for(lambda r: len(r.spans()) == 1 and bool(r.metrics()))
     assert {encoding for _path, encoding in receiver.requests} == {"gzip"}
+
+
+def _transports(handler: Any) -> list[Any]:
+    """The transports of the span and metric exporters the decorated handler really uses."""
+    exporters = handler.__lambdascope__.telemetry.exporters
+    return [exporters.span_exporter()._client._transport,
+            exporters.metric_exporter()._client._transport]  # fmt: skip
+
+
+def test_exporters_in_use_have_the_lean_transport(
+    receiver: OtlpReceiver, context: FakeContext, records: list[Any]
+) -> None:
+    """After an invocation to a plain http:// collector both exporters run on our transport."""
+
+    @instrument(flush="end")
+    def handler(event: Any, context: Any) -> int:
+        return 1
+
+    handler({}, context)
+    assert receiver.wait_for(lambda r: len(r.spans()) == 1 and bool(r.metrics()))
+    assert all(isinstance(t, HttpClientTransport) for t in _transports(handler))
+
+
+def test_http_proxy_is_honoured(
+    monkeypatch: pytest.MonkeyPatch, context: FakeContext, records: list[Any]
+) -> None:
+    """With HTTP_PROXY set, spans and metrics reach the collector through the proxy."""
+    for name in ("http_proxy", "all_proxy", "no_proxy", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    with OtlpReceiver() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.endpoint)
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector.invalid:4318")
+
+        @instrument(flush="end")
+        def handler(event: Any, context: Any) -> int:
+            return 1
+
+        handler({}, context)
+        assert proxy.wait_for(lambda r: len(r.spans()) == 1 and bool(r.metrics()))
+        assert not any(isinstance(t, HttpClientTransport) for t in _transports(handler))
+        paths = {path for path, _encoding in proxy.requests}
+    assert paths == {"http://collector.invalid:4318/v1/traces",
+                     "http://collector.invalid:4318/v1/metrics"}  # fmt: skip
+
+
+def test_no_proxy_host_keeps_the_lean_transport(
+    receiver: OtlpReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A collector listed in NO_PROXY is reached directly, on our transport."""
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    exporter = _build(OTLPSpanExporter, 0.5, "TRACES")
+    assert isinstance(exporter._client._transport, HttpClientTransport)
+    exporter.shutdown()
