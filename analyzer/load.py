@@ -189,7 +189,8 @@ def load_paths(
             result.rejected += fl.rejected
             result.warnings.extend(fl.warnings)
             readable += fl.status in ("ok", "truncated")
-        merge(con, partial=had_invocations)
+        if jobs:  # nothing new or changed: the tables are already right
+            merge(con, partial=had_invocations)
     finally:
         bar.close()
         for src in srcs:
