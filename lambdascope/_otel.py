@@ -38,6 +38,7 @@ SCOPE = InstrumentationScope("lambdascope", __version__)
 """Instrumentation scope of our span and metrics."""
 
 _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+_UNSAMPLED = TraceFlags(TraceFlags.DEFAULT)
 _OK = Status(StatusCode.UNSET)
 _getrandbits = random.getrandbits
 
@@ -64,15 +65,17 @@ def reset() -> None:
         tel.shutdown()
 
 
-def _ids() -> tuple[int, int | None]:
-    """(trace id, parent span id): X-Ray's from `_X_AMZN_TRACE_ID`, else a new trace."""
+def _ids() -> tuple[int, int | None, TraceFlags]:
+    """(trace id, parent span id, flags): X-Ray's from `_X_AMZN_TRACE_ID` (`Sampled=0`
+    gives unsampled flags), else a new, sampled trace."""
     root, parent = _record.xray_trace()
     if root is not None and parent is not None and len(root) == 35 and len(parent) == 16:
         try:
-            return int(root[2:10] + root[11:], 16), int(parent, 16)
+            flags = _SAMPLED if _record.xray_sampled() else _UNSAMPLED
+            return int(root[2:10] + root[11:], 16), int(parent, 16), flags
         except ValueError:
             pass
-    return _getrandbits(128) or 1, None
+    return _getrandbits(128) or 1, None, _SAMPLED
 
 
 class SpanStart:
@@ -81,11 +84,9 @@ class SpanStart:
     __slots__ = ("context", "kind", "parent", "start_ns")
 
     def __init__(self, source: str) -> None:
-        trace_id, parent_id = _ids()
-        self.context = SpanContext(trace_id, _getrandbits(64) or 1, False, _SAMPLED)
-        self.parent = (
-            None if parent_id is None else SpanContext(trace_id, parent_id, True, _SAMPLED)
-        )
+        trace_id, parent_id, flags = _ids()
+        self.context = SpanContext(trace_id, _getrandbits(64) or 1, False, flags)
+        self.parent = None if parent_id is None else SpanContext(trace_id, parent_id, True, flags)
         self.kind = SpanKind.CONSUMER if source in CONSUMER_SOURCES else SpanKind.SERVER
         self.start_ns = time.time_ns()
 
@@ -137,6 +138,10 @@ class Telemetry:
         rss = inv.rss_mb << 20
         self.metrics.record(outcome, inv.cold, init_s, duration_s, rss, remaining_s)
         start: SpanStart = inv.span
+        if not start.context.trace_flags.sampled:  # X-Ray's Sampled=0: metrics only
+            if detach:
+                self.detach(inv)
+            return
         attributes: dict[str, Any] = {
             "faas.trigger": inv.trigger,
             "faas.invocation_id": str(inv.request_id or ""),

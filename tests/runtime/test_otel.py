@@ -142,7 +142,7 @@ def test_span_joins_the_xray_trace(
     """With _X_AMZN_TRACE_ID the span's trace id and parent come from the X-Ray header."""
     monkeypatch.setenv(
         "_X_AMZN_TRACE_ID",
-        "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0",
+        "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
     )
     handler(HTTP_EVENT, context)
     assert receiver.wait_for(lambda r: len(r.spans()) == 1)
@@ -151,6 +151,46 @@ def test_span_joins_the_xray_trace(
         "5759e988bd862e3fe1be46a994272793",
         "53995c3f42cd8ad8",
     )
+
+
+UNSAMPLED = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0"
+
+
+def test_unsampled_xray_trace_exports_metrics_and_no_span(
+    receiver: OtlpReceiver,
+    context: FakeContext,
+    records: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """X-Ray's Sampled=0: the record and the metrics are written, no span is exported."""
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", UNSAMPLED)
+    handler(HTTP_EVENT, context)
+    assert receiver.wait_for(lambda r: "faas.invocations" in r.metric_names())
+    assert receiver.spans() == []
+    assert [r["outcome"] for r in records] == ["success"]
+    assert records[0]["trace_id"] == "1-5759e988-bd862e3fe1be46a994272793"
+
+
+def test_unsampled_xray_trace_makes_handler_spans_unsampled(
+    receiver: OtlpReceiver,
+    context: FakeContext,
+    records: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under Sampled=0 the handler's current span context carries unsampled trace flags."""
+    from opentelemetry import trace
+
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", UNSAMPLED)
+    seen: list[tuple[bool, bool]] = []
+
+    @instrument(flush="end")
+    def traced(event: Any, context: Any) -> None:
+        span_context = trace.get_current_span().get_span_context()
+        seen.append((span_context.is_valid, span_context.trace_flags.sampled))
+
+    traced({}, context)
+    assert seen == [(True, False)]
+    assert len(records) == 1
 
 
 def test_handler_spans_nest_under_the_invocation_span(
