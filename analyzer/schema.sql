@@ -78,3 +78,9 @@ CREATE TABLE IF NOT EXISTS init_failures (
     error_type  VARCHAR,
     init_ms     DOUBLE
 );
+
+-- Which lambdascope data version wrote this database (see analyzer/store.py DATA_VERSION).
+CREATE TABLE IF NOT EXISTS meta (
+    key    VARCHAR PRIMARY KEY,
+    value  VARCHAR
+);

@@ -17,7 +17,16 @@ MEMORY_LIMIT = "768MB"
 """DuckDB's memory limit unless LAMBDASCOPE_MEMORY_LIMIT says otherwise: keeps a 10 M-line
 load under 1 GiB of RSS; bigger work spills to a temporary folder instead of growing."""
 
+DATA_VERSION = "1"
+"""Version of what the loader writes into the tables. Bump it when parsing or merging changes
+the rows produced from the same file: a database written under another version is not reused
+(its files would be skipped as unchanged and keep their old rows)."""
+
 _spill_dir: str | None = None
+
+
+class StaleDatabaseError(duckdb.Error):
+    """A database file written by a lambdascope whose data version differs from ours."""
 
 
 def schema_sql() -> str:
@@ -34,8 +43,14 @@ def _spill_directory() -> str:
     return _spill_dir
 
 
-def open_db(path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnection:
-    """Connect to `path` (None: in memory) and create any missing table or view."""
+def open_db(
+    path: str | os.PathLike[str] | None = None, *, rebuild_stale: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """Connect to `path` (None: in memory) and create any missing table or view.
+
+    A file written under another DATA_VERSION raises StaleDatabaseError, or, with
+    `rebuild_stale` (for caches lambdascope owns), is deleted and created anew.
+    """
     if path is None:
         con = duckdb.connect(":memory:")
     else:
@@ -52,6 +67,18 @@ def open_db(path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnec
         ) from None
     con.execute(f"SET temp_directory = '{_quote(_spill_directory())}'")
     con.execute(schema_sql())
+    stored = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    if stored is None:
+        con.execute("INSERT INTO meta VALUES ('data_version', ?)", [DATA_VERSION])
+    elif stored[0] != DATA_VERSION:
+        con.close()
+        if path is not None and rebuild_stale:
+            Path(path).expanduser().unlink()
+            return open_db(path)
+        raise StaleDatabaseError(
+            f"{path} was written by another lambdascope version (data version {stored[0]}, "
+            f"this one writes {DATA_VERSION}): delete it or choose another --db, then load again"
+        )
     return con
 
 

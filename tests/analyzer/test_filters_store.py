@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from analyzer.filters import Filters
-from analyzer.store import open_db
+from analyzer.store import DATA_VERSION, StaleDatabaseError, open_db
 
 TABLES = {"files", "invocations", "events", "environments", "rejects", "init_failures"}
 
@@ -101,3 +101,26 @@ def test_bad_memory_limit_names_the_variable(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("LAMBDASCOPE_MEMORY_LIMIT", "lots")
     with pytest.raises(duckdb.Error, match=r"LAMBDASCOPE_MEMORY_LIMIT='lots'.*768MB"):
         open_db()
+
+
+def _write_version(path: object, version: str) -> None:
+    con = open_db(path)  # type: ignore[arg-type]
+    con.execute("UPDATE meta SET value = ? WHERE key = 'data_version'", [version])
+    con.close()
+
+
+def test_database_of_another_data_version_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A --db file written under another data version is an error that says what to do."""
+    db = tmp_path / "old.duckdb"
+    _write_version(db, "0")
+    with pytest.raises(StaleDatabaseError, match="delete it or choose another --db"):
+        open_db(db)
+
+
+def test_stale_cache_is_rebuilt(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """With rebuild_stale the old file is replaced by an empty database of this version."""
+    db = tmp_path / "cache.duckdb"
+    _write_version(db, "0")
+    con = open_db(db, rebuild_stale=True)
+    row = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    assert row == (DATA_VERSION,)
