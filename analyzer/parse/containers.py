@@ -142,7 +142,7 @@ def _event(out: Unwrapped, item: Any, stream: str | None, group: str | None) -> 
         RawEvent(
             no,
             epoch_ms_iso(item.get("timestamp")),
-            item["message"],
+            item["message"].removesuffix("\n"),
             stream=s if isinstance(s, str) else None,
             group=group,
             event_id=eid if isinstance(eid, str) and eid else None,

@@ -159,7 +159,8 @@ _OVERLAPS = """
 WITH g AS (SELECT file_id, env_id, min(ts) AS lo, max(ts) AS hi FROM events
            WHERE ts IS NOT NULL GROUP BY ALL)
 SELECT DISTINCT n.file_id FROM g n JOIN g o
-  ON n.env_id IS NOT DISTINCT FROM o.env_id AND o.file_id < n.file_id
+  ON n.env_id IS NOT DISTINCT FROM o.env_id AND o.file_id <> n.file_id
+     AND (o.file_id < n.file_id OR o.file_id NOT BETWEEN $lo AND $hi)
      AND n.lo <= o.hi AND o.lo <= n.hi
 WHERE n.file_id BETWEEN $lo AND $hi ORDER BY 1
 """
@@ -167,7 +168,8 @@ _DEDUPE = """
 DELETE FROM events WHERE file_id = $fid AND line_no IN (
   SELECT n.line_no FROM events n JOIN events o
     ON o.ts = n.ts AND o.message = n.message AND o.env_id IS NOT DISTINCT FROM n.env_id
-  WHERE n.file_id = $fid AND o.file_id < $fid)
+  WHERE n.file_id = $fid AND o.file_id <> $fid
+    AND (o.file_id < $fid OR o.file_id NOT BETWEEN $lo AND $hi))
 """
 _PYEV_INSERT = """
 INSERT INTO load_evidence
@@ -198,7 +200,7 @@ def finish(
     q = {"lo": lo, "hi": hi}
     for (fid,) in con.execute(_OVERLAPS, q).fetchall():
         before = scalar(con, "SELECT count(*) FROM events WHERE file_id = $fid", {"fid": fid})
-        con.execute(_DEDUPE, {"fid": fid})
+        con.execute(_DEDUPE, {"fid": fid, "lo": lo, "hi": hi})
         after = scalar(con, "SELECT count(*) FROM events WHERE file_id = $fid", {"fid": fid})
         if before - after:
             loads[fid].notes.append(

@@ -173,3 +173,28 @@ def test_progress_silent_without_terminal(tmp_path: Path) -> None:
     from analyzer.load import _Progress
 
     assert _Progress(1, None).enabled is False
+
+
+def test_same_events_from_export_and_api_json_count_once(tmp_path: Path) -> None:
+    """An event in an S3 export and in a filter-log-events page of the same stream is stored once."""
+    import json
+
+    rid = RID.format(5)
+    stream = "2024/02/13/[$LATEST]0123456789abcdef0123456789abcdef"
+    folder = tmp_path / "2024-02-13-[$LATEST]0123456789abcdef0123456789abcdef"
+    folder.mkdir()
+    (folder / "000000").write_text(f"2024-02-13T21:00:05.000Z END RequestId: {rid}\n")
+    page = {
+        "events": [
+            {
+                "logStreamName": stream,
+                "timestamp": 1707858005000,
+                "message": f"END RequestId: {rid}\n",
+                "eventId": "1",
+            }
+        ]
+    }
+    (tmp_path / "page.json").write_text(json.dumps(page))
+    con = open_db(None)
+    result = load_paths(con, [str(tmp_path)])
+    assert (result.lines, result.invocations, _count(con, "events")) == (2, 1, 1)
