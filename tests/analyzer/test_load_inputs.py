@@ -176,7 +176,7 @@ def test_progress_silent_without_terminal(tmp_path: Path) -> None:
 
 
 def test_same_events_from_export_and_api_json_count_once(tmp_path: Path) -> None:
-    """An event in an S3 export and in a filter-log-events page of the same stream is stored once."""
+    """An event in an export and in a filter-log-events page of one stream is stored once."""
     import json
 
     rid = RID.format(5)
