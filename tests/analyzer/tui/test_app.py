@@ -229,7 +229,9 @@ async def test_error_group_opens_its_example(db: duckdb.DuckDBPyConnection) -> N
         await pilot.press("enter")
         await settle(pilot, FunctionScreen)
         await pilot.press("e")
-        example = _table(app, "#groups").rows_data[0]["example"]
+        groups = _table(app, "#groups")
+        await until(pilot, lambda: app.focused is groups)
+        example = groups.rows_data[0]["example"]
         await pilot.press("enter")
         await settle(pilot, InvocationScreen)
         assert app.screen.request_id == example  # type: ignore[attr-defined]
@@ -245,7 +247,9 @@ async def test_export_on_function_screen_uses_the_active_tab(
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot, FunctionScreen)
-        await pilot.press("e", "j")
+        await pilot.press("e")
+        await until(pilot, lambda: app.focused is _table(app, "#groups"))
+        await pilot.press("j")
         path = tmp_path / "lambdascope-error-groups.json"
         await until(pilot, path.exists)
     assert {"count", "error_type", "pattern"} <= set(json.loads(path.read_text())[0])
