@@ -49,7 +49,10 @@ pytest: $(VENV)/.dev-installed
 
 test: lint typecheck imports pytest
 
+# Byte-compile first: the anchors in site-packages have .pyc files, an editable install may not
+# (PYTHONDONTWRITEBYTECODE), and recompiling would count against lambdascope's cold start.
 bench: $(VENV)/.dev-installed
+	$(PY) -m compileall -q lambdascope analyzer
 	$(PY) -m benchmarks
 
 clean:
