@@ -230,7 +230,11 @@ def main() -> int:
     }
     res: dict[str, Any] = {
         "quick": QUICK,
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],
+        },
         "versions": _versions(),
         "lnav": lnav_note or "lnav with benchmarks/analyzer_lnav_format.json",
         "method": f"fresh process per run, tools interleaved, median of {REPS}; "
@@ -245,6 +249,7 @@ def main() -> int:
         res["datasets"][key] = {"data": ds.describe(), "runs": runs, "ratios": ratios(runs)}
     res["db_rerun"] = bench_db_rerun(sets["text_1m"], REPS)
     res["targets"] = targets(res)
+    res["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     for t in res["targets"]:
