@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 from lambdascope._report import report_once
 
@@ -83,37 +83,60 @@ def _flush_policy(value: str | None, env: Mapping[str, str]) -> FlushPolicy:
     return raw
 
 
-def resolve(
-    *,
-    service: str | None = None,
-    flush: str | None = None,
-    flush_budget_ms: float | None = None,
-    flush_interval_s: float | None = None,
-    timeout_margin_ms: float | None = None,
-    capture_stack: bool | None = None,
-    otel: bool | None = None,
-    env: Mapping[str, str] | None = None,
-) -> Config:
+class Options(TypedDict, total=False):
+    """The keyword arguments of `instrument`; each overrides `LAMBDASCOPE_<NAME>`. The one
+    place an option is declared: `instrument`'s signature and `resolve` use it."""
+
+    service: str | None
+    flush: str | None
+    flush_budget_ms: float | None
+    flush_interval_s: float | None
+    timeout_margin_ms: float | None
+    capture_stack: bool | None
+    otel: bool | None
+
+
+OPTION_NAMES = frozenset(Options.__annotations__)
+"""Accepted keyword arguments of `instrument`."""
+
+
+def check_options(options: Mapping[str, object]) -> None:
+    """Raise TypeError for a keyword `instrument` does not know (as a signature would)."""
+    unknown = options.keys() - OPTION_NAMES
+    if unknown:
+        raise TypeError(f"instrument() got unexpected keyword argument(s): {sorted(unknown)}")
+
+
+def _number(value: float | None, env: Mapping[str, str], name: str, default: float) -> float:
+    return _env_number(env, name, default) if value is None else value
+
+
+def resolve(*, env: Mapping[str, str] | None = None, **options: Unpack[Options]) -> Config:
     """Build a Config from explicit arguments, then the environment, then defaults."""
+    check_options(options)
     env = os.environ if env is None else env
     otel_default = _env_bool(env, "LAMBDASCOPE_OTEL", True) and not _env_bool(
         env, "OTEL_SDK_DISABLED", False
     )
-    budget = flush_budget_ms
-    if budget is None:
-        budget = _env_number(env, "LAMBDASCOPE_FLUSH_BUDGET_MS", FLUSH_BUDGET_MS)
-    interval = flush_interval_s
-    if interval is None:
-        interval = _env_number(env, "LAMBDASCOPE_FLUSH_INTERVAL_S", FLUSH_INTERVAL_S)
-    margin = timeout_margin_ms
-    if margin is None:
-        margin = _env_number(env, "LAMBDASCOPE_TIMEOUT_MARGIN_MS", TIMEOUT_MARGIN_MS)
+    budget = _number(
+        options.get("flush_budget_ms"), env, "LAMBDASCOPE_FLUSH_BUDGET_MS", FLUSH_BUDGET_MS
+    )
+    interval = _number(
+        options.get("flush_interval_s"), env, "LAMBDASCOPE_FLUSH_INTERVAL_S", FLUSH_INTERVAL_S
+    )
+    margin = _number(
+        options.get("timeout_margin_ms"), env, "LAMBDASCOPE_TIMEOUT_MARGIN_MS", TIMEOUT_MARGIN_MS
+    )
     if budget < 0 or margin < 0 or interval <= 0:
         raise ValueError("flush_budget_ms and timeout_margin_ms must be >= 0, interval > 0")
+    capture_stack, otel = options.get("capture_stack"), options.get("otel")
     return Config(
         disabled=_env_bool(env, "LAMBDASCOPE_DISABLED", False),
-        service=service or env.get("LAMBDASCOPE_SERVICE") or env.get("OTEL_SERVICE_NAME") or None,
-        flush=_flush_policy(flush, env),
+        service=options.get("service")
+        or env.get("LAMBDASCOPE_SERVICE")
+        or env.get("OTEL_SERVICE_NAME")
+        or None,
+        flush=_flush_policy(options.get("flush"), env),
         flush_budget_ms=int(budget),
         flush_interval_s=float(interval),
         timeout_margin_ms=int(margin),

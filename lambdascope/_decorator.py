@@ -6,9 +6,9 @@ import functools
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, Unpack, overload
 
-from lambdascope._config import resolve
+from lambdascope._config import Options, check_options, resolve
 from lambdascope._invocation import Runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,7 +53,7 @@ def _wrap_async(handler: Callable[..., Awaitable[Any]], rt: Runtime) -> Callable
     return functools.update_wrapper(wrapper, handler)
 
 
-def _decorate(handler: F, options: dict[str, Any]) -> F:
+def _decorate(handler: F, options: Options) -> F:
     config = resolve(**options)
     if config.disabled:
         return handler
@@ -71,46 +71,18 @@ def instrument(handler: F, /) -> F: ...
 
 
 @overload
-def instrument(
-    handler: None = None,
-    /,
-    *,
-    service: str | None = None,
-    flush: str | None = None,
-    flush_budget_ms: float | None = None,
-    flush_interval_s: float | None = None,
-    timeout_margin_ms: float | None = None,
-    capture_stack: bool | None = None,
-    otel: bool | None = None,
-) -> Callable[[F], F]: ...
+def instrument(handler: None = None, /, **options: Unpack[Options]) -> Callable[[F], F]: ...
 
 
-def instrument(
-    handler: F | None = None,
-    /,
-    *,
-    service: str | None = None,
-    flush: str | None = None,
-    flush_budget_ms: float | None = None,
-    flush_interval_s: float | None = None,
-    timeout_margin_ms: float | None = None,
-    capture_stack: bool | None = None,
-    otel: bool | None = None,
-) -> F | Callable[[F], F]:
+def instrument(handler: F | None = None, /, **options: Unpack[Options]) -> F | Callable[[F], F]:
     """Write one record per invocation of `handler` (and a span and metrics unless otel is off).
 
-    Use bare (`@instrument`) or with arguments (`@instrument(service="orders", flush="end")`).
-    Each argument overrides its `LAMBDASCOPE_*` environment variable; see docs/runtime.md.
+    Use bare (`@instrument`) or with arguments (`@instrument(service="orders", flush="end")`):
+    `service`, `flush`, `flush_budget_ms`, `flush_interval_s`, `timeout_margin_ms`,
+    `capture_stack`, `otel` (see `lambdascope._config.Options`). Each argument overrides its
+    `LAMBDASCOPE_*` environment variable; see docs/runtime.md.
     """
-    options: dict[str, Any] = {
-        "service": service,
-        "flush": flush,
-        "flush_budget_ms": flush_budget_ms,
-        "flush_interval_s": flush_interval_s,
-        "timeout_margin_ms": timeout_margin_ms,
-        "capture_stack": capture_stack,
-        "otel": otel,
-    }
+    check_options(options)
     if handler is None:
         return lambda h: _decorate(h, options)
     return _decorate(handler, options)

@@ -66,6 +66,15 @@ def iso_ts(t: float) -> str:
     return f"{_ts_prefix}.{int((t - second) * 1000):03d}Z"
 
 
+RECORD_KEYS = (
+    "lambdascope", "ts", "function", "version", "request_id", "cold_start", "init_type",
+    "init_ms", "duration_ms", "remaining_ms", "timeout_ms", "outcome",
+    "error_type", "error_message", "error_stack", "trigger", "source", "memory_mb",
+    "max_rss_mb", "trace_id", "env_id", "seq", "overhead_us", "supersedes",
+)  # fmt: skip
+"""Every key of a record (schema v1), in the order they are written (design §2)."""
+
+
 _trace_raw: object = None
 _trace_id: str | None = None
 _trace_parent: str | None = None

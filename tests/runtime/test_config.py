@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import pytest
 
-from lambdascope._config import Config, resolve
+from lambdascope import instrument
+from lambdascope._config import OPTION_NAMES, Config, resolve
 
 
 def test_defaults() -> None:
@@ -66,3 +70,26 @@ def test_bad_argument_raises_at_decoration() -> None:
     """A wrong explicit flush policy is a programming error: ValueError at decoration time."""
     with pytest.raises(ValueError, match="flush must be one of"):
         resolve(flush="sometimes", env={})
+
+
+def test_every_option_is_a_config_field() -> None:
+    """The declared options are exactly the settings of Config, except `disabled` (env only)."""
+    fields = {f.name for f in dataclasses.fields(Config)}
+    assert fields - {"disabled"} == OPTION_NAMES
+
+
+def test_every_option_reaches_the_config() -> None:
+    """Each keyword of `instrument` sets its Config field (none is dropped on the way)."""
+    values: dict[str, Any] = {
+        "service": "orders", "flush": "off", "flush_budget_ms": 7, "flush_interval_s": 3.0,
+        "timeout_margin_ms": 9, "capture_stack": False, "otel": False,
+    }  # fmt: skip
+    assert set(values) == OPTION_NAMES
+    config = resolve(env={}, **values)
+    assert {name: getattr(config, name) for name in values} == values
+
+
+def test_unknown_option_raises_type_error() -> None:
+    """A misspelt keyword fails when `instrument(...)` is called, like a signature would."""
+    with pytest.raises(TypeError, match="servic"):
+        instrument(servic="orders")  # type: ignore[call-overload]

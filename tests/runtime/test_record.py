@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from lambdascope import instrument
+from lambdascope import _record, instrument
+from lambdascope._config import Config
+from lambdascope._invocation import Invocation, Runtime
 from lambdascope._output import render_line
 from lambdascope.testing import FakeContext, fake_context
 
@@ -227,3 +229,29 @@ def test_users_structlog_configuration_is_left_alone(
     finally:
         structlog.reset_defaults()
     assert records[0]["outcome"] == "success"
+
+
+def _fresh_invocation() -> tuple[Runtime, Invocation]:
+    """A warm invocation that has just been prepared (no watchdog armed)."""
+    inv = Invocation(fake_context(), API_V2)
+    inv.start = inv.overhead = 0.0
+    return Runtime(Config(otel=False), frozenset()), inv
+
+
+def test_warm_and_full_records_have_the_same_key_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For the same warm success the fast dict literal and the general builder agree on keys."""
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", _TRACE)
+    rt, inv = _fresh_invocation()
+    warm = rt._warm_record(inv, "success", 0.01, 100)
+    full = rt._full_record(inv, "success", None, 0.01, 100, False)
+    assert list(warm) == list(full)
+    assert list(warm) == [key for key in _record.RECORD_KEYS if key in warm]
+
+
+def test_full_record_with_every_key_follows_record_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold, failed, superseding record with a trace id has every key, in RECORD_KEYS order."""
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", _TRACE)
+    rt, inv = _fresh_invocation()
+    inv.init_ms = 12.5
+    full = rt._full_record(inv, "error", ValueError("bad"), 0.01, 100, True)
+    assert tuple(full) == _record.RECORD_KEYS
