@@ -88,6 +88,7 @@ def _commands(ds: Dataset, lnav: bool) -> dict[str, list[str]]:
         "grep_c": _sh(f"{cat} | grep -c ' REPORT '", files) if gz
         else ["grep", "-c", " REPORT ", *files],
         "python_minimal": [sys.executable, str(HERE / "analyzer_minimal.py"), *ds.paths],
+        "duckdb_handwritten": [sys.executable, str(HERE / "analyzer_duckdb.py"), *ds.paths],
     }  # fmt: skip
     if lnav:
         cmds["lnav"] = ["lnav", "-n", "-c", LNAV_SQL, *files]
@@ -98,7 +99,7 @@ def _check(tool: str, ds: Dataset, stdout: str) -> bool | None:
     """Whether a tool's answer has the true REPORT count (None when it gives none)."""
     t = ds.truth
     try:
-        if tool in ("lambdascope", "python_minimal"):
+        if tool in ("lambdascope", "python_minimal", "duckdb_handwritten"):
             doc = json.loads(stdout)
             got = doc["totals"] if tool == "lambdascope" else doc
             names = [f["function"] for f in doc.get("functions", [])]
@@ -174,6 +175,7 @@ def ratios(runs: dict[str, Any]) -> dict[str, float | None]:
         "ours_over_wc_l": _ratio(ours, _wall(runs, "wc_l")),
         "ours_over_grep_c": _ratio(ours, _wall(runs, "grep_c")),
         "ours_over_python_minimal": _ratio(ours, _wall(runs, "python_minimal")),
+        "ours_over_duckdb_handwritten": _ratio(ours, _wall(runs, "duckdb_handwritten")),
         "lnav_over_ours": _ratio(_wall(runs, "lnav"), ours),
     }
 
