@@ -3,6 +3,18 @@
 `generate(out_dir)` writes realistic logs of several functions under `out_dir/logs/` and the
 expected `report --format json` figures to `out_dir/truth.json`. `generate_export_text` and
 `generate_export_parts` write large S3-export shaped data fast, for benchmarks.
+
+What `generate` writes (see `FUNCTIONS`; every shape is in lambda-log-formats.md):
+
+- orders-api, Python 3.12 text, S3 export (`exportedlogs/<task>/<stream>/000000.gz`): X-Ray
+  lines, lambdascope records, `LAMBDA_WARNING` + NBSP tracebacks, handled `[ERROR]` lines.
+- billing-worker, Node.js JSON log format, one file per stream: `platform.*` records,
+  Powertools Logger and EMF lines, `Invoke Error` JSON, a non-JSON extension line.
+- image-resize, Python 3.11 text, one file per stream: OOM (modern and legacy), init
+  failures that reach a request (errors) and ones that do not (not invocations).
+- report-cron, Node.js text, `filter-log-events` pages: timeouts (modern and legacy).
+- inventory-sync, Java SnapStart, `get-log-events` per stream: restores are the cold starts.
+- webhook-ingest, Python 3.13 text, Firehose objects of gzip DATA_MESSAGE records.
 """
 
 from __future__ import annotations
