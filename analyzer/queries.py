@@ -120,6 +120,20 @@ _EMPTY_ROW: tuple[Any, ...] = (0, 0, 0, 0, 0, 0, None, None, None, None, None, N
 """The aggregate row of a function that has no (matching) invocations."""
 
 
+def function_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every named function of the data, before any filter: invocations and init failures."""
+    rows = con.execute(
+        "SELECT function FROM invocations WHERE function IS NOT NULL "
+        "UNION SELECT function FROM init_failures WHERE function IS NOT NULL ORDER BY 1"
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def empty_entry() -> dict[str, Any]:
+    """The totals/function entry of no invocations: zero counts, `null` statistics."""
+    return _entry(_EMPTY_ROW, 0)
+
+
 def ingest(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """What was read: files, lines, events and rejected lines over the `files` table."""
     row = con.execute(

@@ -3,17 +3,22 @@
 Thresholds read `[functions.NAME.]METRIC OP NUMBER`: METRIC is a key of the summary entry
 (`error_rate`, `timeouts`, `invocations`, ...) or a statistic (`duration_ms.p99`,
 `init_ms.max`); OP is one of `>= <= == != > <`. Without `functions.` the totals are checked;
-`functions.*.METRIC` checks every function. An unknown value (`null`) crosses no threshold.
+`functions.*.METRIC` checks every function.
+
+A threshold never passes by checking nothing: a `null` value (unknowable, e.g. no REPORT
+line) or a wildcard that selects no function fails with a warning saying why, and a
+`functions.NAME.` that names no function of the data is a usage error listing the names.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,21 +115,94 @@ def parse_threshold(text: str) -> Threshold:
     return Threshold(text.strip(), function, path, op, limit)
 
 
-def check_thresholds(summary: dict[str, Any], exprs: Sequence[str]) -> list[str]:
-    """One message per crossed threshold (empty: all fine); ThresholdError on a bad expr."""
+NAMES_SHOWN = 20
+"""How many function names a message lists before it says how many more there are."""
+
+
+def name_list(names: Sequence[str]) -> str:
+    """'a, b, c' of the first NAMES_SHOWN names (printable), then how many more; or '(none)'."""
+    if not names:
+        return "(none)"
+    shown = ", ".join(_printable(n) for n in names[:NAMES_SHOWN])
+    more = len(names) - NAMES_SHOWN
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+class UnknownFunctionError(ThresholdError):
+    """A `functions.NAME.` threshold naming a function the data does not hold (a typo)."""
+
+
+_UNKNOWN_WHY = {
+    "errors": "no invocation has a known outcome",
+    "timeouts": "no invocation has a known outcome",
+    "error_rate": "no invocation has a known outcome",
+    "cold_starts": "no line says whether an invocation was cold",
+    "cold_start_ratio": "no line says whether an invocation was cold",
+    "init_ms": "no cold start reported an Init Duration",
+}
+"""Why a metric can be null although there are invocations (else: no REPORT line gave it)."""
+
+
+def _unknown(t: Threshold, label: str, entry: dict[str, Any]) -> str:
+    """The failure message of a threshold whose value is null, saying why it is."""
+    if not entry.get("invocations"):
+        why = "no invocations selected"
+    else:
+        why = _UNKNOWN_WHY.get(t.metric, _UNKNOWN_WHY.get(t.metric.split(".")[0], ""))
+        why = why or "no REPORT line gave it"
+    return (
+        f"warning: cannot check {t.text}: {t.metric} is unknown (null) for {label} ({why}); "
+        "counted as a failure"
+    )
+
+
+def _targets(
+    t: Threshold, summary: dict[str, Any], functions: Collection[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """(label, entry) pairs a threshold looks at; UnknownFunctionError for a name not in data."""
+    if t.function is None:
+        return [("totals", summary["totals"])]
+    entries = {f["function"]: f for f in summary["functions"]}
+    if t.function == "*":
+        return [(f"function {_label(fn)}", e) for fn, e in entries.items()]
+    if t.function in entries:
+        return [(f"function {t.function}", entries[t.function])]
+    if t.function in functions:  # in the data, but no invocation passes the filters
+        from analyzer.queries import empty_entry
+
+        return [(f"function {t.function}", {"function": t.function, **empty_entry()})]
+    names = sorted({*functions, *(fn for fn in entries if fn is not None)})
+    close = difflib.get_close_matches(t.function, names, n=1)
+    maybe = f"; did you mean {close[0]!r}?" if close else ""
+    raise UnknownFunctionError(
+        f"--fail-on {t.text!r}: no function {t.function!r} in the data{maybe} "
+        f"(functions in the data: {name_list(names)})"
+    )
+
+
+def check_thresholds(
+    summary: dict[str, Any], exprs: Sequence[str], *, functions: Collection[str] = ()
+) -> list[str]:
+    """One message per failed threshold (empty: all fine).
+
+    A threshold fails when its value crosses the limit, and also when it checks nothing: a
+    `null` value, or `functions.*.` with no function selected. `functions` names every
+    function of the data before filters (a named function there but not in the summary is
+    checked as having no invocations). Raises ThresholdError on a bad expression and
+    UnknownFunctionError on a `functions.NAME.` that is neither in `functions` nor the summary.
+    """
     violations: list[str] = []
     for t in [parse_threshold(e) for e in exprs]:
-        if t.function is None:
-            targets = [("totals", summary["totals"])]
-        else:
-            targets = [
-                (f"function {f['function']}", f)
-                for f in summary["functions"]
-                if t.function in ("*", f["function"])
-            ]
+        targets = _targets(t, summary, functions)
+        if not targets:
+            violations.append(
+                f"warning: cannot check {t.text}: no function selected; counted as a failure"
+            )
         for label, entry in targets:
             value = value_at(entry, t.metric)
-            if value is not None and _OPS[t.op](float(value), t.limit):
+            if value is None:
+                violations.append(_unknown(t, label, entry))
+            elif _OPS[t.op](float(value), t.limit):
                 violations.append(f"threshold crossed: {t.text} ({label}: {t.metric} = {value})")
     return violations
 

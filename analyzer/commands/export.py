@@ -1,13 +1,19 @@
-"""`lambdascope export`: send metrics derived from the logs to an OTLP/HTTP collector."""
+"""`lambdascope export`: send metrics derived from the logs to an OTLP/HTTP collector.
+
+Exit codes: 0 all data points accepted, 1 nothing could be read or the collector failed,
+2 a usage error (no endpoint, an endpoint that is not an http(s) URL, a bad
+`--bucket-size`, `--since` or `--until`). The endpoint is checked before any loading.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import re
+from urllib.parse import urlsplit
 
 from analyzer.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
-from analyzer.commands.report import filters_from, open_and_load, say
+from analyzer.commands._common import loaded, say
 
 _SIZE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _SIZE_MS = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
@@ -30,6 +36,29 @@ def endpoint_of(args: argparse.Namespace) -> str | None:
     )
 
 
+def check_endpoint(endpoint: str, source: str) -> None:
+    """Raise ValueError with a user message unless `endpoint` is an http(s) URL with a host."""
+    hint = f"{source} {endpoint!r} is not a collector URL: use one like http://127.0.0.1:4318"
+    try:
+        parts = urlsplit(endpoint)
+        _ = parts.port  # raises ValueError on a port that is not a number in range
+    except ValueError:
+        raise ValueError(hint) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(hint)
+    if any(ch.isspace() or not ch.isprintable() for ch in endpoint):
+        raise ValueError(hint + " (no spaces or control characters)")
+
+
+def endpoint_source(args: argparse.Namespace) -> str:
+    """Where `endpoint_of` found the endpoint, as the user would name it."""
+    if getattr(args, "endpoint", None):
+        return "--endpoint"
+    if os.environ.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"):
+        return "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"
+    return "OTEL_EXPORTER_OTLP_ENDPOINT"
+
+
 def run(args: argparse.Namespace) -> int:
     """Load the logs, bucket them per function, POST the metrics; 0 when all were accepted."""
     from analyzer import otlp_export
@@ -39,23 +68,24 @@ def run(args: argparse.Namespace) -> int:
         say("export", "no collector: pass --endpoint URL or set OTEL_EXPORTER_OTLP_ENDPOINT")
         return EXIT_USAGE
     try:
+        check_endpoint(endpoint, endpoint_source(args))
         size = bucket_ms(getattr(args, "bucket_size", "1m"))
     except ValueError as exc:
         say("export", str(exc))
         return EXIT_USAGE
-    filters = filters_from(args, "export")
-    if isinstance(filters, int):
-        return filters
-    con = open_and_load(args, "export")
-    if isinstance(con, int):
-        return con
+    got = loaded(args, "export")
+    if isinstance(got, int):
+        return got
     try:
-        stats = otlp_export.export(con, endpoint, filters=filters, bucket_ms=size)
+        stats = otlp_export.export(got.con, endpoint, filters=got.filters, bucket_ms=size)
     except otlp_export.ExportError as exc:
         say("export", str(exc))
         return EXIT_FAILURE
+    except ValueError as exc:  # urllib's word on a URL check_endpoint let through
+        say("export", f"cannot send to {otlp_export.metrics_url(endpoint)}: {exc}")
+        return EXIT_FAILURE
     finally:
-        con.close()
+        got.con.close()
     if stats.untimed:
         where = ", ".join(f"{fn}: {n}" for fn, n in stats.untimed.items())
         say(

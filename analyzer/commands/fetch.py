@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from analyzer._timeparse import TimeArgError, parse_when
+from analyzer.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from analyzer.commands._common import say
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,14 +23,14 @@ def run(args: argparse.Namespace) -> int:
         since = parse_when(args.since, now=now)
         until = parse_when(args.until, now=now) if args.until else now
     except TimeArgError as exc:
-        print(f"lambdascope fetch: {exc}", file=sys.stderr)
-        return 2
+        say("fetch", str(exc))
+        return EXIT_USAGE
     if since >= until:
-        print("lambdascope fetch: --since must be before --until", file=sys.stderr)
-        return 2
+        say("fetch", "--since must be before --until")
+        return EXIT_USAGE
     if args.via == "export" and not args.bucket:
-        print("lambdascope fetch: --via export needs --bucket BUCKET", file=sys.stderr)
-        return 2
+        say("fetch", "--via export needs --bucket BUCKET")
+        return EXIT_USAGE
     out = Path(args.out)
     target = AwsTarget(region=args.region, profile=args.profile, endpoint_url=args.endpoint_url)
     progress = Progress()
@@ -55,11 +56,11 @@ def run(args: argparse.Namespace) -> int:
             )
     except AwsError as exc:
         progress.done()
-        print(f"lambdascope fetch: {exc.message}", file=sys.stderr)
-        return 1
+        say("fetch", exc.message)
+        return EXIT_FAILURE
     except (OSError, UnsafePathError) as exc:
         progress.done()
-        print(f"lambdascope fetch: cannot write under {out}: {exc}", file=sys.stderr)
-        return 1
-    print(f"lambdascope fetch: {summary} under {out}", file=sys.stderr)
-    return 0
+        say("fetch", f"cannot write under {out}: {exc}")
+        return EXIT_FAILURE
+    say("fetch", f"{summary} under {out}")
+    return EXIT_OK

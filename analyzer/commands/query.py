@@ -12,7 +12,7 @@ import argparse
 import duckdb
 
 from analyzer.cli import EXIT_FAILURE, EXIT_OK
-from analyzer.commands.report import filters_from, open_and_load, say, write_out
+from analyzer.commands._common import loaded, say, write_out
 from analyzer.filters import Filters
 
 
@@ -35,14 +35,12 @@ def run(args: argparse.Namespace) -> int:
     """Load the inputs, run `args.sql`, render the rows in `--format`."""
     from analyzer.report import render_rows
 
-    filters = filters_from(args, "query")
-    if isinstance(filters, int):
-        return filters
-    con = open_and_load(args, "query")
-    if isinstance(con, int):
-        return con
+    got = loaded(args, "query")
+    if isinstance(got, int):
+        return got
+    con = got.con
     try:
-        _restrict(con, filters)
+        _restrict(con, got.filters)
         cursor = con.execute(args.sql)
         if cursor.description is None:
             return EXIT_OK

@@ -1,78 +1,45 @@
-"""`lambdascope report`: load logs, print the summary, exit 1 when a threshold is crossed.
+"""`lambdascope report`: load logs, print the summary, exit 1 when a threshold fails.
 
 Inputs: the PATHs; none given means stdin when it is not a terminal, or, with `--db`, the
-database as it is (no loading). Exit codes: 0 fine, 1 a threshold crossed or nothing could be
-read, 2 a usage error (bad `--since`, bad `--fail-on`, no input named).
+database as it is (no loading). Exit codes: 0 fine, 1 a threshold failed or nothing could be
+read, 2 a usage error (bad `--since`, bad `--fail-on`, a `--fail-on` naming a function that
+is not in the data, no input named).
+
+A threshold fails when it is crossed and when it cannot be checked (its value is unknown):
+a CI gate never passes by checking nothing. `--function NAME` that matches nothing prints
+the empty report with exit 0 (zero invocations is an answer, e.g. for a function not yet
+deployed) and a hint on stderr listing the functions the data holds.
+
+`say`, `input_paths`, `filters_from`, `open_and_load` and `write_out` live in
+`analyzer.commands._common` and stay importable from here.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 
 import duckdb
 
-from analyzer._timeparse import TimeArgError
 from analyzer.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from analyzer.commands._common import (
+    filters_from,
+    input_paths,
+    loaded,
+    open_and_load,
+    say,
+    write_out,
+)
 from analyzer.filters import Filters
 
-
-def say(command: str, message: str) -> None:
-    """One message for the user on stderr, prefixed with the command."""
-    print(f"lambdascope {command}: {message}", file=sys.stderr)
-
-
-def input_paths(args: argparse.Namespace) -> list[str] | None:
-    """The paths to load: PATHs, else stdin if piped, else [] with --db; None if no input."""
-    paths: list[str] = list(getattr(args, "paths", None) or [])
-    if paths:
-        return paths
-    if getattr(args, "db", None):
-        return []
-    if not sys.stdin.isatty():
-        return ["-"]
-    return None
-
-
-def open_and_load(args: argparse.Namespace, command: str) -> duckdb.DuckDBPyConnection | int:
-    """Open `--db` (or memory), load the inputs and print their warnings; an exit code if not."""
-    paths = input_paths(args)
-    if paths is None:
-        say(
-            command,
-            "no input: give log files, folders or globs, pipe logs on stdin, "
-            "or name a database with --db",
-        )
-        return EXIT_USAGE
-    from analyzer.store import open_db
-
-    try:
-        con = open_db(getattr(args, "db", None))
-    except (duckdb.Error, OSError) as exc:
-        say(command, f"cannot open database {args.db!r}: {exc}")
-        return EXIT_FAILURE
-    if not paths:
-        return con
-    from analyzer.load import LoadError, load_paths
-
-    try:
-        result = load_paths(con, paths, function=getattr(args, "function", None))
-    except LoadError as exc:
-        say(command, str(exc))
-        con.close()
-        return EXIT_FAILURE
-    for warning in result.warnings:
-        say(command, f"warning: {warning}")
-    return con
-
-
-def filters_from(args: argparse.Namespace, command: str) -> Filters | int:
-    """The CLI filters, or the usage exit code after saying what is wrong."""
-    try:
-        return Filters.from_args(args)
-    except (TimeArgError, ValueError) as exc:
-        say(command, str(exc))
-        return EXIT_USAGE
+__all__ = [
+    "filters_from",
+    "input_paths",
+    "open_and_load",
+    "run",
+    "say",
+    "warn_untimed",
+    "write_out",
+]
 
 
 def warn_untimed(con: duckdb.DuckDBPyConnection, filters: Filters, command: str) -> None:
@@ -91,14 +58,8 @@ def warn_untimed(con: duckdb.DuckDBPyConnection, filters: Filters, command: str)
         )
 
 
-def write_out(text: str) -> None:
-    """Print `text` and flush now, so a closed pipe surfaces here as BrokenPipeError."""
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
-
-
 def run(args: argparse.Namespace) -> int:
-    """Load, summarise, render in `--format`, then check `--fail-on` thresholds."""
+    """Load, summarise, check `--fail-on`, render in `--format`, then name what failed."""
     from analyzer import queries, report
 
     exprs: list[str] = list(getattr(args, "fail_on", None) or [])
@@ -108,19 +69,21 @@ def run(args: argparse.Namespace) -> int:
     except report.ThresholdError as exc:
         say("report", str(exc))
         return EXIT_USAGE
-    filters = filters_from(args, "report")
-    if isinstance(filters, int):
-        return filters
-    con = open_and_load(args, "report")
-    if isinstance(con, int):
-        return con
+    got = loaded(args, "report")
+    if isinstance(got, int):
+        return got
     try:
-        warn_untimed(con, filters, "report")
-        summary = queries.summary(con, filters)
+        warn_untimed(got.con, got.filters, "report")
+        summary = queries.summary(got.con, got.filters)
+        names = queries.function_names(got.con) if exprs else []
     finally:
-        con.close()
+        got.con.close()
+    try:
+        violations = report.check_thresholds(summary, exprs, functions=names)
+    except report.ThresholdError as exc:
+        say("report", str(exc))
+        return EXIT_USAGE
     write_out(report.render(summary, getattr(args, "format", "table")))
-    violations = report.check_thresholds(summary, exprs)
     for message in violations:
         say("report", message)
     return EXIT_FAILURE if violations else EXIT_OK

@@ -17,6 +17,7 @@ from analyzer.report import (
     METRICS,
     TOTAL_LABEL,
     ThresholdError,
+    UnknownFunctionError,
     check_thresholds,
     parse_threshold,
     render,
@@ -189,14 +190,54 @@ def test_wildcard_threshold_reports_each_function(doc: dict[str, Any]) -> None:
     assert len(messages) == 2
 
 
-def test_unknown_value_crosses_no_threshold(empty: dict[str, Any]) -> None:
-    """A null statistic (no data) is not a violation."""
-    assert check_thresholds(empty, ["duration_ms.p99>0", "error_rate>=0"]) == []
+def test_unknown_value_fails_and_says_why(empty: dict[str, Any]) -> None:
+    """A null value cannot be checked: a failure naming the metric, the scope and the cause."""
+    [message] = check_thresholds(empty, ["duration_ms.p99>0"])
+    assert message.startswith("warning: cannot check duration_ms.p99>0")
+    assert "duration_ms.p99 is unknown (null) for totals (no invocations selected)" in message
+    assert message.endswith("counted as a failure")
 
 
-def test_absent_function_crosses_no_threshold(doc: dict[str, Any]) -> None:
-    """A threshold on a function without data is not a violation."""
-    assert check_thresholds(doc, ["functions.nope.errors>=0"]) == []
+def test_unknown_outcome_names_the_cause() -> None:
+    """errors is null when no invocation has a known outcome, and the failure says so."""
+    con = open_db()
+    add(con, "orders", outcome=None)
+    [message] = check_thresholds(summary(con), ["functions.orders.errors>0"])
+    assert "errors is unknown (null) for function orders" in message
+    assert "no invocation has a known outcome" in message
+
+
+def test_absent_function_is_an_unknown_function_error(doc: dict[str, Any]) -> None:
+    """A threshold on a function the data does not hold raises, listing the functions there."""
+    with pytest.raises(UnknownFunctionError, match=r"no function 'nope'.*billing, orders"):
+        check_thresholds(doc, ["functions.nope.errors>=0"])
+
+
+def test_unknown_function_suggests_the_close_name(doc: dict[str, Any]) -> None:
+    """A typo in the function name gets a 'did you mean' with the nearest name."""
+    with pytest.raises(UnknownFunctionError, match="did you mean 'orders'"):
+        check_thresholds(doc, ["functions.order.error_rate>0.01"])
+
+
+def test_filtered_out_function_has_zero_counts(doc: dict[str, Any]) -> None:
+    """A function of the data that the filters leave out is checked as zero invocations."""
+    assert check_thresholds(doc, ["functions.inventory.errors>0"], functions=["inventory"]) == []
+
+
+def test_filtered_out_function_ratio_fails(doc: dict[str, Any]) -> None:
+    """The null error_rate of a filtered-out function fails with 'no invocations selected'."""
+    [message] = check_thresholds(
+        doc, ["functions.inventory.error_rate>0.1"], functions=["inventory"]
+    )
+    assert "function inventory (no invocations selected)" in message
+
+
+def test_wildcard_without_functions_fails(empty: dict[str, Any]) -> None:
+    """functions.*.METRIC when no function is selected is a failure, not a silent pass."""
+    [message] = check_thresholds(empty, ["functions.*.errors>0"])
+    assert message == (
+        "warning: cannot check functions.*.errors>0: no function selected; counted as a failure"
+    )
 
 
 @pytest.mark.parametrize(
