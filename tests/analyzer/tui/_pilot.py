@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any, ParamSpec
 import duckdb
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.worker import WorkerCancelled
 
 from analyzer.tui.app import LambdascopeApp
 from analyzer.tui.screens.base import DataScreen
@@ -33,7 +35,8 @@ async def settle(pilot: Pilot[object], screen: type[Screen[Any]] | None = None) 
         if screen is not None and not isinstance(app.screen, screen):
             await pilot.pause(0.01)
             continue
-        await app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled):  # exclusive workers cancel older ones
+            await app.workers.wait_for_complete()
         await pilot.pause()
         if app.return_code is not None:
             return
