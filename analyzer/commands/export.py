@@ -45,6 +45,8 @@ def check_endpoint(endpoint: str, source: str) -> None:
     except ValueError:
         raise ValueError(hint) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
+        if "://" not in endpoint:
+            hint += f" (did you mean 'http://{endpoint}'?)"
         raise ValueError(hint)
     if any(ch.isspace() or not ch.isprintable() for ch in endpoint):
         raise ValueError(hint + " (no spaces or control characters)")

@@ -69,3 +69,14 @@ def test_filters_do_not_change_the_stored_table(
     assert main([*argv, "--since", "2026-11-24T08:45:00Z"]) == 0
     assert main(argv) == 0
     assert capsys.readouterr().out == "n\n1\nn\n3\n"
+
+
+def test_unknown_function_filter_hints_at_the_names(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """query --function naming nothing in the data still runs the SQL and lists the names."""
+    sql = "select count(*) as n from invocations"
+    assert main(["query", sql, "--db", str(db), "--function", "c", "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == [{"n": 0}]
+    assert "no invocations for function 'c'; functions in the data: a, b" in err

@@ -101,3 +101,58 @@ def test_time_window_warns_about_invocations_without_time(
     con.close()
     assert main(["report", "--db", str(db), "--since", "2026-11-24T08:00:00Z"]) == 0
     assert "1 invocation(s) have no timestamp" in capsys.readouterr().err
+
+
+def test_fail_on_unknown_function_is_a_usage_error(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A --fail-on naming no function of the data exits 2, prints no report, lists the names."""
+    assert main(["report", "--db", str(db), "--fail-on", "functions.order.errors>0"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "no function 'order'" in err and "billing, orders" in err
+
+
+def test_fail_on_function_outside_the_window_is_checked(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A function of the data with no invocation in --until's window counts zero, exit 0."""
+    argv = ["report", "--db", str(db), "--until", "2026-11-24T08:00:30Z"]
+    assert main([*argv, "--fail-on", "functions.billing.timeouts>0"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_fail_on_null_value_fails_with_a_warning(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A threshold whose value is null (no memory reported) exits 1 and says why."""
+    assert main(["report", "--db", str(db), "--fail-on", "memory_size_mb>1024"]) == 1
+    err = capsys.readouterr().err
+    assert "warning: cannot check memory_size_mb>1024" in err and "for totals" in err
+
+
+def test_unknown_function_filter_hints_at_the_names(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--function naming nothing in the data: empty report, exit 0, a hint with the names."""
+    assert main(["report", "--db", str(db), "--function", "nosuch", "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["totals"]["invocations"] == 0
+    assert err == (
+        "lambdascope report: no invocations for function 'nosuch'; "
+        "functions in the data: billing, orders\n"
+    )
+
+
+def test_known_function_filter_gives_no_hint(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--function naming a function of the data prints nothing on stderr."""
+    assert main(["report", "--db", str(db), "--function", "billing"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_empty_db_gives_no_function_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--function on a database without any invocation has nothing to hint at."""
+    assert main(["report", "--db", str(tmp_path / "new.duckdb"), "--function", "x"]) == 0
+    assert capsys.readouterr().err == ""

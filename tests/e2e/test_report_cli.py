@@ -247,3 +247,36 @@ def test_empty_stdin_is_a_clear_error() -> None:
     assert proc.returncode == 1
     assert proc.stderr.startswith("lambdascope report: ") and "stdin" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_fail_on_typo_in_function_is_a_usage_error(logs: Path) -> None:
+    """--fail-on 'functions.order.…' on logs of 'orders': exit 2, no report, the right name."""
+    proc = run(
+        "report", str(logs), "--function", "orders", "--fail-on", "functions.order.error_rate>0.01"
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "did you mean 'orders'?" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_fail_on_unknowable_value_fails(tmp_path: Path) -> None:
+    """Logs without REPORT lines: 'errors>0' cannot be checked, so it fails with a warning."""
+    lines = [line for line in export_lines() if " REPORT " not in line]
+    path = tmp_path / "no-report.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run("report", str(path), "--function", "orders", "--fail-on", "errors>0")
+    assert proc.returncode == 1
+    assert "warning: cannot check errors>0: errors is unknown (null) for totals" in proc.stderr
+
+
+def test_function_filter_matching_nothing_hints(logs: Path, tmp_path: Path) -> None:
+    """--function with a name the stored data lacks: exit 0, and a hint naming 'orders'."""
+    db = tmp_path / "state.duckdb"
+    assert run("report", str(logs), "--db", str(db), "--function", "orders").returncode == 0
+    proc = run("report", "--db", str(db), "--function", "order")
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("no invocations found")
+    assert proc.stderr == (
+        "lambdascope report: no invocations for function 'order'; functions in the data: orders\n"
+    )
