@@ -1,7 +1,11 @@
 """Fire a callback shortly before Lambda's deadline: SIGALRM in the main thread, a Timer elsewhere.
 
-The previous SIGALRM handler and interval timer are restored when the watchdog is disarmed,
-so a handler that uses `signal.alarm` or `setitimer` itself keeps working.
+Arming costs one `setitimer`, disarming another: our SIGALRM handler (`_on_alarm`) stays
+installed between invocations when it displaced only the default or ignore disposition, and
+does nothing when no watchdog is armed. A handler of the user's own, installed before or
+between invocations, is noticed at the next arm (one `getsignal`, ~15 ns) and put back when
+that watchdog is disarmed, as is any interval timer that was running, so code using
+`signal.alarm` or `setitimer` itself keeps working.
 """
 
 from __future__ import annotations
@@ -23,7 +27,20 @@ _setitimer = getattr(signal, "setitimer", None)
 # signal.signal wraps the C function with enum conversions (~3 µs); the C one costs ~0.3 µs.
 _c_signal = importlib.import_module("_signal")
 _raw_signal: Callable[[int, Any], Any] = _c_signal.signal
+_getsignal: Callable[[int], Any] = _c_signal.getsignal
 _SIG_DFL: Any = _c_signal.SIG_DFL
+_KEEP = (None, _c_signal.SIG_DFL, _c_signal.SIG_IGN)
+"""Dispositions our handler may replace for good (it ignores alarms it did not arm)."""
+
+_armed: list[Watchdog] = []
+"""The watchdog whose SIGALRM is pending (main thread only; at most one)."""
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    """Our SIGALRM handler: run the armed watchdog's callback; otherwise ignore the alarm
+    (a late one of ours that arrived just after the disarm)."""
+    if _armed:
+        _armed.pop()._fire()
 
 
 class Watchdog:
@@ -49,14 +66,20 @@ class Watchdog:
         self._timer: threading.Timer | None = None
         self._on_signal = False
         self.fired_event: threading.Event | None = None
-        # _prev_handler, _prev_timer and _armed_at are set by arm() when they are needed.
+        self._prev_handler: Any = None
+        # _prev_timer and _armed_at are set by arm() when they are needed.
 
     def arm(self, delay_s: float, callback: Callable[[], None]) -> None:
         """Call `callback` after `delay_s` seconds unless disarmed first."""
         self._callback = callback
         if _SIGALRM is not None and _setitimer is not None and _get_ident() == _MAIN_IDENT:
-            self._prev_handler: Any = _raw_signal(_SIGALRM, self._on_alarm)
+            current = _getsignal(_SIGALRM)
+            if current is not _on_alarm:
+                _raw_signal(_SIGALRM, _on_alarm)
+                if current not in _KEEP:
+                    self._prev_handler = current  # the user's: back at disarm
             self._on_signal = True
+            _armed[:] = (self,)
             self._prev_timer: tuple[float, float] = _setitimer(_ITIMER_REAL, max(delay_s, 1e-6))
             if self._prev_timer[0]:
                 self._armed_at = time.monotonic()
@@ -68,7 +91,7 @@ class Watchdog:
         timer.start()
 
     def disarm(self) -> None:
-        """Cancel the timer and restore the previous SIGALRM handler and itimer."""
+        """Cancel the timer; put back the user's SIGALRM handler and itimer if there were."""
         self._callback = None
         timer = self._timer
         if timer is not None:
@@ -79,16 +102,19 @@ class Watchdog:
             return
         self._on_signal = False
         _setitimer(_ITIMER_REAL, 0)
+        if _armed and _armed[0] is self:
+            _armed.clear()
         prev = self._prev_handler
-        self._prev_handler = None
-        _raw_signal(_SIGALRM, _SIG_DFL if prev is None else prev)
+        if prev is not None:
+            self._prev_handler = None
+            _raw_signal(_SIGALRM, prev)
         delay, interval = self._prev_timer
         if delay:
             left = delay - (time.monotonic() - self._armed_at)
             _setitimer(_ITIMER_REAL, max(left, 1e-6), interval)
             self._prev_timer = (0.0, 0.0)
 
-    def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
+    def _fire(self) -> None:
         callback, self._callback = self._callback, None
         if callback is not None:
             callback()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -84,17 +85,43 @@ def test_previous_sigalrm_handler_and_itimer_are_restored(
 
 
 def test_nothing_left_armed_after_a_normal_call(records: list[dict[str, Any]]) -> None:
-    """After a quick call there is no SIGALRM handler of ours and no pending itimer."""
-    before = signal.getsignal(signal.SIGALRM)
+    """After a quick call no itimer is pending and a stray SIGALRM does nothing."""
 
     @instrument(otel=False)
     def quick(event: Any, context: Any) -> int:
         return 1
 
     quick({}, fake_context(timeout_s=5))
-    assert signal.getsignal(signal.SIGALRM) == before
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    os.kill(os.getpid(), signal.SIGALRM)  # e.g. one of ours arriving just after the disarm
+    time.sleep(0.01)
     assert [r["outcome"] for r in records] == ["success"]
+
+
+def test_user_handler_installed_between_calls_is_noticed_and_kept(
+    records: list[dict[str, Any]],
+) -> None:
+    """A SIGALRM handler set after an invocation is still in place after the next one."""
+    fired: list[int] = []
+
+    def mine(signum: int, frame: FrameType | None) -> None:
+        fired.append(signum)
+
+    @instrument(otel=False)
+    def quick(event: Any, context: Any) -> int:
+        return 1
+
+    quick({}, fake_context(timeout_s=5))
+    old = signal.signal(signal.SIGALRM, mine)
+    try:
+        quick({}, fake_context(timeout_s=5))
+        assert signal.getsignal(signal.SIGALRM) is mine
+        os.kill(os.getpid(), signal.SIGALRM)
+        time.sleep(0.01)
+    finally:
+        signal.signal(signal.SIGALRM, old)
+    assert fired == [signal.SIGALRM]
+    assert [r["outcome"] for r in records] == ["success", "success"]
 
 
 def test_timer_thread_fallback_outside_the_main_thread(records: list[dict[str, Any]]) -> None:
