@@ -53,7 +53,7 @@ def _usable_db(path: Path | None) -> str | None:
     try:
         from analyzer.store import open_db
 
-        open_db(path).close()
+        open_db(path, rebuild_stale=True).close()  # our cache: rebuild when stale
     except (duckdb.Error, OSError):
         return None
     return str(path)

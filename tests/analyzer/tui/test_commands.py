@@ -46,3 +46,19 @@ def test_series_without_timestamps_is_empty(db: duckdb.DuckDBPyConnection) -> No
     """Invocations with no start time (logs without timestamps) give no series rows."""
     db.execute("UPDATE invocations SET start_ts = NULL")
     assert views.timeseries(db, Filters()).rows == []
+
+
+def test_stale_cache_is_rebuilt(tmp_path: Path) -> None:
+    """A cache database from another data version is recreated, not refused."""
+    from analyzer.commands.analyze import _usable_db
+    from analyzer.store import DATA_VERSION, open_db
+
+    path = tmp_path / "cache.duckdb"
+    con = open_db(path)
+    con.execute("UPDATE meta SET value = 'old' WHERE key = 'data_version'")
+    con.close()
+    assert _usable_db(path) == str(path)
+    con = open_db(path)
+    row = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    con.close()
+    assert row == (DATA_VERSION,)
