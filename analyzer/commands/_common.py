@@ -85,22 +85,24 @@ def open_and_load(args: argparse.Namespace, command: str) -> duckdb.DuckDBPyConn
 
 def hint_unknown_function(
     con: duckdb.DuckDBPyConnection, function: str | None, command: str
-) -> None:
-    """Say so when `--function` names no function of the data while the data is not empty."""
+) -> bool:
+    """Say so, and True, when `--function` names no function of data that is not empty."""
     if function is None:
-        return
+        return False
     from analyzer.queries import function_names
     from analyzer.report import name_list
 
     names = function_names(con)
     if function in names:
-        return
+        return False
     row = con.execute("SELECT count(*) FROM invocations").fetchone()
-    if names or (row and row[0]):
-        say(
-            command,
-            f"no invocations for function {function!r}; functions in the data: {name_list(names)}",
-        )
+    if not names and not (row and row[0]):
+        return False
+    say(
+        command,
+        f"no invocations for function {function!r}; functions in the data: {name_list(names)}",
+    )
+    return True
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ class Loaded:
 
     con: duckdb.DuckDBPyConnection
     filters: Filters
+    unknown_function: bool = False
+    """`--function` names no function of the (non-empty) data; the hint was printed."""
 
 
 def loaded(args: argparse.Namespace, command: str) -> Loaded | int:
@@ -120,8 +124,8 @@ def loaded(args: argparse.Namespace, command: str) -> Loaded | int:
     if isinstance(con, int):
         return con
     try:
-        hint_unknown_function(con, filters.function, command)
+        unknown = hint_unknown_function(con, filters.function, command)
     except BaseException:
         con.close()
         raise
-    return Loaded(con, filters)
+    return Loaded(con, filters, unknown)

@@ -6,9 +6,11 @@ read, 2 a usage error (bad `--since`, bad `--fail-on`, a `--fail-on` naming a fu
 is not in the data, no input named).
 
 A threshold fails when it is crossed and when it cannot be checked (its value is unknown):
-a CI gate never passes by checking nothing. `--function NAME` that matches nothing prints
-the empty report with exit 0 (zero invocations is an answer, e.g. for a function not yet
-deployed) and a hint on stderr listing the functions the data holds.
+a CI gate never passes by checking nothing. `--function NAME` that names no function of
+(non-empty) data prints a hint on stderr listing the functions the data holds; without
+`--fail-on` the empty report follows with exit 0 (zero invocations is an answer: asking
+about a function that has not run yet is not an error), with `--fail-on` it is a usage
+error (exit 2, no report), as the gate would check nothing but a typo.
 
 `say`, `input_paths`, `filters_from`, `open_and_load` and `write_out` live in
 `analyzer.commands._common` and stay importable from here.
@@ -78,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
         names = queries.function_names(got.con) if exprs else []
     finally:
         got.con.close()
+    if exprs and got.unknown_function:
+        say("report", "--fail-on would check nothing: fix --function (see the names above)")
+        return EXIT_USAGE
     try:
         violations = report.check_thresholds(summary, exprs, functions=names)
     except report.ThresholdError as exc:

@@ -156,3 +156,13 @@ def test_empty_db_gives_no_function_hint(
     """--function on a database without any invocation has nothing to hint at."""
     assert main(["report", "--db", str(tmp_path / "new.duckdb"), "--function", "x"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_unknown_function_filter_with_fail_on_is_a_usage_error(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--function naming nothing plus --fail-on: the gate would check nothing, so exit 2."""
+    assert main(["report", "--db", str(db), "--function", "ordres", "--fail-on", "errors>0"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "functions in the data: billing, orders" in err and "--fail-on would check" in err
