@@ -63,7 +63,7 @@ def _load(paths: list[Path]) -> tuple[Any, float, int]:
 
     work = HERE / ".work"
     work.mkdir(exist_ok=True)
-    con = open_db(work / f"dashboard-{LINES}.duckdb")
+    con = open_db(work / f"dashboard-{LINES}.duckdb", rebuild_stale=True)
     t0 = time.perf_counter()
     load_paths(con, [str(p) for p in paths], progress=False)
     seconds = time.perf_counter() - t0
