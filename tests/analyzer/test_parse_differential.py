@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analyzer.load import load_paths
 from analyzer.store import open_db
@@ -115,3 +118,38 @@ def test_python_report_parser_agrees_with_sql(shape: str) -> None:
             assert row[0] == tuple(p.evidence[c] for c in cols), p.request_id
             checked += 1
     assert checked or shape in ("json_format",)
+
+
+_PIECES = [
+    "START RequestId: r1 Version: 1",
+    "END RequestId: r1",
+    "REPORT RequestId: r1\tDuration: 1.5 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\t"
+    "Max Memory Used: 60 MB\t",
+    "Init Duration: 3.3 ms",
+    "\tStatus: timeout",
+    "2024-01-01T00:00:00.000Z ",
+    "2024-01-01T00:00:00.000Z\t0f1e2d3c-4b5a-4968-8776-655443322110\tINFO\t",
+    "[ERROR] E: m",
+    "[INFO]\t2024-01-01T00:00:00.000Z\t0f1e2d3c-4b5a-4968-8776-655443322110\tx",
+    '{"lambdascope":1,"request_id":"r1","outcome":"error","duration_ms":5}',
+    '{"type":"platform.report","record":{"requestId":"r1","metrics":{"durationMs":2}}}',
+    '{"level":"INFO","requestId":"0f1e2d3c-4b5a-4968-8776-655443322110"}',
+    "XRAY TraceId: 1-5e61292c-aaaaaaaaaaaaaaaaaaaaaaaa\t",
+    "RequestId: r1 Error: Runtime exited with error: signal: killed",
+    "r1 Task timed out after 3.00 seconds",
+    " ",
+    "\t",
+    "é",
+]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=4).map("".join), max_size=12))
+def test_paths_agree_on_generated_lines(lines: list[str]) -> None:
+    """Random mixes of real line fragments give identical tables on both paths."""
+    with tempfile.TemporaryDirectory() as d:
+        f = Path(d) / "mix.log"
+        f.write_text("\n".join([*lines, "end"]) + "\n", encoding="utf-8")
+        fast, slow = _tables([str(f)], "auto"), _tables([str(f)], "python")
+        for name in TABLES:
+            assert fast[name] == slow[name], name
