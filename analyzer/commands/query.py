@@ -1,7 +1,9 @@
 """`lambdascope query SQL [PATH...]`: run SQL over the loaded tables, print the result.
 
 `--function`, `--since` and `--until` restrict what the SQL sees of `invocations` (a
-temporary table of the matching rows shadows it); the other tables are as loaded.
+temporary table of the matching rows shadows it); the other tables are as loaded. A
+`--function` that names no function of the data still runs the SQL, after a hint on stderr
+listing the functions there.
 An SQL error is reported in one line with exit 1, never a traceback.
 """
 
