@@ -125,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="EXPR",
         help="exit 1 when a threshold is crossed, e.g. 'error_rate>0.01', 'timeouts>0', "
         "'duration_ms.p99>=3000'; per function: 'functions.orders.error_rate>0.05', "
-        "'functions.*.timeouts>0'; operators > >= < <= == !=; repeatable",
+        "'functions.*.timeouts>0'; operators > >= < <= == !=; repeatable. A value that is "
+        "unknown (null) counts as crossed, and a function name not in the data is a usage error, "
+        "so a gate never passes by checking nothing",
     )
 
     p = add(
