@@ -25,9 +25,10 @@ from analyzer.parse.store_file import (
     AFFECTED,
     LINE_FORMATS,
     FileLoad,
+    file_row,
     load_python,
     path_identity,
-    record_file,
+    record_files,
     scalar,
 )
 
@@ -111,6 +112,10 @@ def _plan(
     """Fingerprint, skip unchanged, forget changed, detect: the files to load (+ readable count)."""
     jobs: list[tuple[_sources.Source, str, str]] = []
     seen: set[str] = set()
+    known = {r[0] for r in con.execute("SELECT fingerprint FROM files").fetchall()}
+    paths: dict[str, list[int]] = {}
+    for fid, path in con.execute("SELECT file_id, path FROM files").fetchall():
+        paths.setdefault(path, []).append(fid)
     readable = 0
     for src in srcs:
         try:
@@ -119,13 +124,12 @@ def _plan(
         except OSError as exc:
             result.warnings.append(f"{src.display}: cannot read ({exc}); check permissions")
             continue
-        if fp in seen or scalar(con, "SELECT count(*) FROM files WHERE fingerprint = ?", [fp]):
+        if fp in seen or fp in known:
             result.skipped_unchanged += 1
             readable += 1
             continue
         seen.add(fp)
-        old = con.execute("SELECT file_id FROM files WHERE path = ?", [path_identity(src)])
-        _forget(con, [r[0] for r in old.fetchall()])
+        _forget(con, paths.get(path_identity(src), []))
         jobs.append((src, fp, _detect.detect(head)))
     return jobs, readable
 
@@ -156,8 +160,10 @@ def _load_jobs(
         if fid not in loads:
             loads[fid] = load_python(con, fid, src, fmt, function, track)
             bar.update(len(loads), sum(f.lines for f in loads.values()))
-    for fid, src, fmt in items:
-        record_file(con, fid, src, jobs[fid - first][1], fmt, loads[fid])
+    record_files(
+        con,
+        [file_row(con, fid, src, jobs[fid - first][1], fmt, loads[fid]) for fid, src, fmt in items],
+    )
     return loads
 
 
