@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,24 +30,6 @@ from analyzer.parse.store_file import (
     record_files,
     scalar,
 )
-
-BIG_INPUT = 256 << 20
-"""Inputs larger than this (uncompressed, estimated) load with a memory cap and spill to disk."""
-
-MEMORY_CAP = "640MB"
-"""DuckDB memory limit for big inputs: keeps peak RSS under 1 GiB for 10 M lines."""
-
-
-def _cap_memory(con: duckdb.DuckDBPyConnection, srcs: list[_sources.Source]) -> None:
-    """For big inputs: cap DuckDB's memory and let it spill to a private temporary folder."""
-    total = sum(s.size * (8 if s.gzip else 1) for s in srcs)
-    if total <= BIG_INPUT or os.environ.get("LAMBDASCOPE_NO_MEMORY_CAP"):
-        return
-    con.execute(f"SET memory_limit = '{MEMORY_CAP}'")
-    if scalar(con, "SELECT current_setting('temp_directory')") in ("", ".tmp"):
-        spill = os.path.join(tempfile.gettempdir(), f"lambdascope-spill-{os.getpid()}")
-        con.execute("SET temp_directory = ?", [spill])
-    con.execute("SET preserve_insertion_order = true")
 
 
 class LoadError(Exception):
@@ -183,7 +164,6 @@ def load_paths(
     con.execute(EVIDENCE_DDL)
     con.execute("CREATE OR REPLACE TEMP TABLE _affected (request_id VARCHAR)")
     had_invocations = bool(scalar(con, "SELECT count(*) > 0 FROM invocations"))
-    _cap_memory(con, srcs)
     bar = _Progress(len(srcs), progress)
     try:
         jobs, readable = _plan(con, srcs, result)
