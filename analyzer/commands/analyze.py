@@ -96,12 +96,13 @@ def _insights(args: argparse.Namespace) -> int:
 
         return show(args, con, loader, what=" ".join(args.insights))
     from analyzer import queries, report
+    from analyzer.aws import AwsError
 
     try:
         load_insights(con, args)
         summary = queries.summary(con, filters)
-    except Exception as exc:  # AwsError and friends carry a user message
-        say("analyze", str(exc) or type(exc).__name__)
+    except AwsError as exc:  # the user's message: what went wrong and what to do
+        say("analyze", exc.message)
         return EXIT_FAILURE
     finally:
         con.close()
@@ -162,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
     if paths is None:
         say("analyze", "no input: give log files, folders or globs, or pipe logs on stdin")
         return EXIT_USAGE
-    if not getattr(args, "db", None) and not getattr(args, "no_cache", False):
+    if not getattr(args, "db", None):
         args.db = _usable_db(cache_db(paths))
     if not interactive() or "-" in paths:
         return print_report(args)
