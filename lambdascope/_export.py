@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
 
     from lambdascope._metrics import FaasMetrics
+    from lambdascope._transport import HttpClientTransport
 
 MAX_BUFFERED_SPANS = 2048
 """Spans kept for the next flush; beyond, new spans are dropped (and reported once)."""
@@ -134,6 +135,14 @@ class Exporters:
 
             self._metric = _build(OTLPMetricExporter, self.timeout_s, "METRICS")
         return self._metric
+
+    def lean_metric_transport(self) -> HttpClientTransport | None:
+        """Our transport under the metric exporter, when it has it (see `_build`)."""
+        from lambdascope._transport import HttpClientTransport
+
+        client = getattr(self.metric_exporter(), "_client", None)
+        transport = getattr(client, "_transport", None)
+        return transport if isinstance(transport, HttpClientTransport) else None
 
     def shutdown(self, spans: bool) -> None:
         """Shut the metric exporter (and the span exporter when `spans`) down: closes sockets."""

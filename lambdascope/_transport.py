@@ -50,6 +50,30 @@ class HttpClientTransport(BaseHTTPTransport):
         self._sock: socket.socket | None = None
         self._target: tuple[str, int] | None = None
         self._lock = threading.Lock()
+        self._urls: dict[str, tuple[str, int, str]] = {}
+        self._defer = False
+        self._pending = False
+        """A request was sent with `defer_next` and its answer not read yet."""
+
+    def defer_next(self) -> None:
+        """Let the next request return once it is sent (status 202, "deferred"), so the
+        caller can do other work while the collector answers; `collect` reads the answer."""
+        self._defer = True
+
+    def collect(self, timeout: float) -> BaseHTTPResult | None:
+        """The answer to the deferred request (None when there is none), within `timeout`."""
+        with self._lock:
+            self._defer = False
+            if not self._pending or self._sock is None:
+                self._pending = False
+                return None
+            self._pending = False
+            try:
+                self._sock.settimeout(max(timeout, 0.001))
+                return self._answer(self._sock)
+            except Exception as error:
+                self._drop()
+                return HttpClientResult(error=error)
 
     def request(
         self,
@@ -83,13 +107,10 @@ class HttpClientTransport(BaseHTTPTransport):
     def _request(
         self, method: str, url: str, headers: dict[str, str], deadline: float | None, data: bytes
     ) -> BaseHTTPResult:
-        parts = urlsplit(url)
-        if parts.scheme != "http" or not parts.hostname:
-            raise ValueError(f"not a plain http URL: {url}")
-        host, port = parts.hostname, parts.port or 80
-        path = parts.path or "/"
-        if parts.query:
-            path = f"{path}?{parts.query}"
+        if self._pending:  # a deferred answer nobody collected: start on a fresh connection
+            self._pending = False
+            self._drop()
+        host, port, path = self._urls.get(url) or self._parse(url)
         lines = [
             f"{method} {path} HTTP/1.1",
             f"Host: {host}:{port}",
@@ -100,6 +121,23 @@ class HttpClientTransport(BaseHTTPTransport):
         sock = self._connect(host, port, deadline)
         sock.settimeout(_left(deadline))
         sock.sendall(head + data)
+        if self._defer:
+            self._defer, self._pending = False, True
+            return HttpClientResult(status_code=202, reason="deferred")
+        return self._answer(sock)
+
+    def _parse(self, url: str) -> tuple[str, int, str]:
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"not a plain http URL: {url}")
+        path = parts.path or "/"
+        if parts.query:
+            path = f"{path}?{parts.query}"
+        if len(self._urls) < 16:
+            self._urls[url] = (parts.hostname, parts.port or 80, path)
+        return parts.hostname, parts.port or 80, path
+
+    def _answer(self, sock: socket.socket) -> HttpClientResult:
         response = _Response(sock)
         if response.will_close:
             self._drop()

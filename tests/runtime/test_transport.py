@@ -135,3 +135,33 @@ def test_no_proxy_host_keeps_the_lean_transport(
     exporter = _build(OTLPSpanExporter, 0.5, "TRACES")
     assert isinstance(exporter._client._transport, HttpClientTransport)
     exporter.shutdown()
+
+
+class _FirstMetricsRefused(OtlpReceiver):
+    """Answers the first /v1/metrics request with 503, everything else with 200."""
+
+    refused = 0
+
+    def _note_request(self, path: str, encoding: str) -> None:
+        metrics = path.endswith("/v1/metrics")
+        self.mode = "refuse" if metrics and not self.refused else "ok"
+        self.refused += metrics
+        super()._note_request(path, encoding)
+
+
+def test_metrics_sent_ahead_are_sent_again_when_refused(
+    monkeypatch: pytest.MonkeyPatch, context: FakeContext, records: list[Any]
+) -> None:
+    """flush=end sends metrics before spans; a 503 for them means a second send, not a loss."""
+    with _FirstMetricsRefused() as rx:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", rx.endpoint)
+
+        @instrument(flush="end", flush_budget_ms=2000)
+        def handler(event: Any, context: Any) -> int:
+            return 1
+
+        handler({}, context)
+        assert rx.wait_for(lambda r: len(r.spans()) == 1 and bool(r.metrics()))
+        paths = [path for path, _encoding in rx.requests]
+    assert paths == ["/v1/metrics", "/v1/traces", "/v1/metrics"]
+    assert {p.name for p in rx.metrics()} >= {"faas.invocations", "faas.invoke_duration"}

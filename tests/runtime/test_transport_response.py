@@ -129,3 +129,36 @@ def test_connection_closed_mid_answer_is_a_connection_error(serve: type[CannedSe
     result = transport.request("POST", server.url, timeout=2, data=b"x")
     transport.close()
     assert result.status_code is None and transport.is_connection_error(result.error)
+
+
+def test_deferred_request_returns_at_once_and_collect_reads_the_answer(
+    serve: type[CannedServer],
+) -> None:
+    """After defer_next the request comes back as sent (202); collect gives the real answer."""
+    server = serve([b"HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n"])
+    transport = HttpClientTransport()
+    transport.defer_next()
+    sent = transport.request("POST", server.url, timeout=2, data=b"x")
+    answer = transport.collect(2)
+    transport.close()
+    assert (sent.status_code, sent.reason) == (202, "deferred")
+    assert answer is not None and answer.status_code == 503
+    assert transport.collect(2) is None
+
+
+def test_request_after_an_uncollected_deferred_one_uses_a_new_connection(
+    serve: type[CannedServer],
+) -> None:
+    """An answer nobody collected is never taken for the next request's answer."""
+    server = serve(
+        [
+            b"HTTP/1.1 500 Old\r\nContent-Length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+        ]
+    )
+    transport = HttpClientTransport()
+    transport.defer_next()
+    transport.request("POST", server.url, timeout=2, data=b"x")
+    assert _post(transport, server.url) == (200, b"")
+    transport.close()
+    assert server.connections == 2
