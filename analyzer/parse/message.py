@@ -42,8 +42,8 @@ ENV_KINDS = frozenset({"init_start", "init_report", "restore_report"})
 UUID_RE = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 TS_RE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z"
 
-_START = re.compile(r"START RequestId: (\S+)(?:\s+Version: (\S+))?", re.ASCII)
-_REQ = re.compile(r"(?:END|REPORT) RequestId: (\S+)", re.ASCII)
+_START = re.compile(r"START RequestId: ([^\s\\]+)(?:\s+Version: (\S+))?", re.ASCII)
+_REQ = re.compile(r"(?:END|REPORT) RequestId: ([^\s\\]+)", re.ASCII)
 _DURATION = re.compile(r"RequestId: \S+\s+Duration: ([0-9.]+) ms", re.ASCII)
 _BILLED = re.compile(r"Billed Duration: ([0-9.]+) ms", re.ASCII)
 _MEMORY = re.compile(r"Memory Size: ([0-9]+) MB", re.ASCII)
@@ -139,6 +139,8 @@ def uuid_or_none(text: str | None) -> str | None:
 
 def _report(msg: str) -> Parsed:
     m = _REQ.match(msg)
+    if "\\t" in msg:  # a double-escaped copy: literal backslash-t between the fields
+        msg = msg.replace("\\t", "\t")
     ev: dict[str, Any] = {
         "duration_ms": _num(_DURATION, msg),
         "billed_ms": _num(_BILLED, msg),

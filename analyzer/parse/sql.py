@@ -64,6 +64,8 @@ _JAVA = f"^({TS}Z) ({_NS}+) (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) "
 _PYERR = "^\\[ERROR\\] ([A-Za-z_][A-Za-z0-9_.]*): ?"
 _TIMEOUT = f"^({TS}Z) ({_NS}+) Task timed out after ([0-9.]+) seconds"
 
+_RID = "[^ \\t\\n\\r\\f\\\\]"
+"""A request id character: no space and no backslash (double-escaped copies)."""
 _LEVEL = "CASE {x} WHEN 'WARNING' THEN 'WARN' WHEN 'CRITICAL' THEN 'FATAL' ELSE {x} END"
 
 
@@ -151,7 +153,7 @@ WITH l AS (
     END AS kind0,
     CASE
       WHEN k0 IN ('start', 'end', 'report') THEN
-        regexp_extract(msg, '^(?:START|END|REPORT) RequestId: ({_NS}+)', 1)
+        regexp_extract(msg, '^(?:START|END|REPORT) RequestId: ({_RID}+)', 1)
       WHEN k0 IN ('error', 'timeout') THEN regexp_extract(msg, '^RequestId: ({_NS}+)', 1)
       WHEN k0 = 'json' THEN CASE
         WHEN jx IS NULL THEN NULL

@@ -36,10 +36,12 @@ SELECT request_id, ts, env_id, function,
   {_opt("Error Type: ", f"Error Type: ({NSP}+)")} AS error_type,
   {_opt("TraceId: ", "TraceId: (1-[0-9a-fA-F]+-[0-9a-fA-F]+)")} AS trace_id
 FROM (
-  SELECT request_id, ts, env_id, function, message,
-    regexp_extract(message, '{_CANON}', ['d', 'b', 'm', 'x']) AS c
-  FROM events
+  SELECT * REPLACE (CASE WHEN c.d = '' AND contains(message, '\\t')
+                          THEN replace(message, '\\t', chr(9)) ELSE message END AS message)
+  FROM (SELECT request_id, ts, env_id, function, message,
+          regexp_extract(message, '{_CANON}', ['d', 'b', 'm', 'x']) AS c
+        FROM events
   WHERE kind = 'report' AND request_id IS NOT NULL AND NOT starts_with(message, '{{')
-    AND (NOT $partial OR request_id IN (SELECT request_id FROM _affected)))
+          AND (NOT $partial OR request_id IN (SELECT request_id FROM _affected))))
 """
 """REPORT numbers of every text REPORT line (the merge joins them with JSON reports)."""
