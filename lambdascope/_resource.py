@@ -77,4 +77,22 @@ def build_resource(config: Config, context: Any) -> Any:
         resource = Resource(sdk).merge(ours).merge(OTELResourceDetector().detect())
     if config.service:
         resource = resource.merge(Resource({"service.name": config.service}))
-    return resource
+    return _hash_once(resource)
+
+
+def _hash_once(resource: Any) -> Any:
+    """The same resource, hashed once: the OTLP encoders group by resource on every export,
+    and `Resource.__hash__` renders its attributes as JSON each time (~6 % of a flush)."""
+    from opentelemetry.sdk.resources import Resource
+
+    class FunctionResource(Resource):
+        """A Resource whose (immutable) attributes are hashed once."""
+
+        _hash: int | None = None
+
+        def __hash__(self) -> int:
+            if self._hash is None:
+                self._hash = super().__hash__()
+            return self._hash
+
+    return FunctionResource(resource.attributes, resource.schema_url)

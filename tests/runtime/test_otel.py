@@ -332,3 +332,18 @@ def test_interval_policy_exports_in_the_background(
     assert receiver.wait_for(
         lambda r: len(r.spans()) == 1 and "faas.invocations" in r.metric_names()
     )
+
+
+def test_function_resource_hashes_and_compares_like_the_sdk_resource(
+    context: FakeContext,
+) -> None:
+    """The once-hashed resource equals, and hashes as, a plain SDK Resource of its attributes."""
+    from opentelemetry.sdk.resources import Resource
+
+    from lambdascope._config import resolve
+    from lambdascope._resource import build_resource
+
+    resource = build_resource(resolve(env={}), context)
+    plain = Resource(resource.attributes, resource.schema_url)
+    assert resource == plain and hash(resource) == hash(plain) == hash(resource)
+    assert resource.attributes["faas.name"] == context.function_name
