@@ -186,11 +186,12 @@ class _Response:
     def __init__(self, sock: socket.socket) -> None:
         self._sock, self._buf = sock, b""
         while True:  # skip interim 1xx answers
-            version, _, rest = self._line().partition(" ")
+            status_line, *lines = self._head().split("\r\n")
+            version, _, rest = status_line.partition(" ")
             code, _, self.reason = rest.partition(" ")
             self.status = int(code)
             self.headers = _Headers()
-            while line := self._line():
+            for line in lines:
                 name, sep, value = line.partition(":")
                 if sep:
                     self.headers[name.strip().lower()] = value.strip()
@@ -229,6 +230,16 @@ class _Response:
         if len(self._buf) > MAX_RESPONSE_BYTES:
             raise ValueError("response too large")
         return bool(chunk)
+
+    def _head(self) -> str:
+        """Status line and headers, up to the blank line (one search, one decode)."""
+        end = self._buf.find(b"\r\n\r\n")
+        while end < 0:
+            if not self._fill():
+                raise ConnectionError("connection closed in the response head")
+            end = self._buf.find(b"\r\n\r\n")
+        head, self._buf = self._buf[:end], self._buf[end + 4 :]
+        return head.decode("latin-1")
 
     def _line(self) -> str:
         end = self._buf.find(b"\r\n")
