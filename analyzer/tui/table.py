@@ -75,10 +75,24 @@ class DataView(DataTable[Text]):
         """Rebuild the cells from `data`."""
         row_index = self.cursor_row
         self.clear()
+        widths = [0] * len(self.columns_spec)
         for i, row in enumerate(self.rows_data):
-            self.add_row(*(c.cell(row) for c in self.columns_spec), key=str(i))
+            cells = [c.cell(row) for c in self.columns_spec]
+            widths = [max(w, cell.cell_len) for w, cell in zip(widths, cells, strict=True)]
+            self.add_row(*cells, key=str(i))
+        self._widen(widths)
         if self.rows_data:
             self.move_cursor(row=min(row_index, len(self.rows_data) - 1))
+
+    def _widen(self, widths: list[int]) -> None:
+        """Size the columns for the new cells now, so the header is never drawn narrower.
+
+        DataTable measures new rows only when idle; a header painted before that keeps the
+        old widths (seen on a screen's first fill: header and rows out of line).
+        """
+        for column, width in zip(self.ordered_columns, widths, strict=False):
+            if column.auto_width and width > column.content_width:
+                column.content_width = width
 
     def selected(self) -> Row | None:
         """The row under the cursor, or None when the table is empty."""

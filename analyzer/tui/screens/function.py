@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Label, Sparkline, Static, TabbedContent, 
 from analyzer import pricing, views
 from analyzer.filters import Filters
 from analyzer.tui import format as fmt
+from analyzer.tui.filterbar import FilterBar
 from analyzer.tui.format import Column, literal
 from analyzer.tui.screens.base import DataScreen
 from analyzer.tui.table import DataView
@@ -137,6 +138,14 @@ class FunctionScreen(DataScreen):
                 yield DataView("slowest", SLOWEST, id="slowest")
             with TabPane("Error groups", id="tab-groups"):
                 yield DataView("error-groups", GROUPS, id="groups")
+
+    def _filters_changed(self, filters: Filters) -> None:
+        """A function chosen in the filter bar replaces the one shown; other filters apply."""
+        if filters.function and filters.function != self.function:
+            self.query_one(FilterBar).show(filters)
+            self.select(filters.function)
+            return
+        super()._filters_changed(filters)
 
     def select(self, function: str) -> None:
         """Show another function (the screen is kept and reused: building it costs more)."""

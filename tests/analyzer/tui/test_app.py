@@ -279,3 +279,34 @@ async def test_command_palette_opens(db: duckdb.DuckDBPyConnection) -> None:
         await pilot.press("ctrl+p")
         await until(pilot, lambda: isinstance(app.screen, CommandPalette))
     assert {"Export CSV", "Export JSON", "Clear filters", "Prices"} <= set(titles)
+
+
+@sync
+async def test_function_filter_on_function_screen_switches_function(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    """Choosing another function in the filter bar of the function screen shows that one."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot, FunctionScreen)
+        app.screen.query_one("#f-function").value = "billing"  # type: ignore[attr-defined]
+        await until(pilot, lambda: getattr(app.screen, "function", None) == "billing")
+        await settle(pilot, FunctionScreen)
+        ids = {r["request_id"][:4] for r in _table(app, "#slowest").rows_data}
+        assert ids == {"bil-"}
+
+
+@sync
+async def test_columns_fit_new_rows_before_the_next_paint(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    """set_data widens the columns at once, so the header lines up with the rows."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = _table(app, "#functions")
+        table.set_data([{"function": "a-function-name-longer-than-any-header"}])
+        first = table.ordered_columns[0]
+        assert first.get_render_width(table) >= len("a-function-name-longer-than-any-header")
