@@ -51,19 +51,21 @@ class HttpClientTransport(BaseHTTPTransport):
         self._target: tuple[str, int] | None = None
         self._lock = threading.Lock()
         self._urls: dict[str, tuple[str, int, str]] = {}
-        self._defer = False
+        self._defer: int | None = None
+        """Thread whose next request is deferred (`defer_next`)."""
         self._pending = False
         """A request was sent with `defer_next` and its answer not read yet."""
 
     def defer_next(self) -> None:
-        """Let the next request return once it is sent (status 202, "deferred"), so the
-        caller can do other work while the collector answers; `collect` reads the answer."""
-        self._defer = True
+        """Let this thread's next request return once it is sent (status 202, "deferred"),
+        so the caller can do other work while the collector answers; `collect` reads the
+        answer."""
+        self._defer = threading.get_ident()
 
     def collect(self, timeout: float) -> BaseHTTPResult | None:
         """The answer to the deferred request (None when there is none), within `timeout`."""
         with self._lock:
-            self._defer = False
+            self._defer = None
             if not self._pending or self._sock is None:
                 self._pending = False
                 return None
@@ -121,8 +123,8 @@ class HttpClientTransport(BaseHTTPTransport):
         sock = self._connect(host, port, deadline)
         sock.settimeout(_left(deadline))
         sock.sendall(head + data)
-        if self._defer:
-            self._defer, self._pending = False, True
+        if self._defer == threading.get_ident():
+            self._defer, self._pending = None, True
             return HttpClientResult(status_code=202, reason="deferred")
         return self._answer(sock)
 

@@ -162,3 +162,14 @@ def test_request_after_an_uncollected_deferred_one_uses_a_new_connection(
     assert _post(transport, server.url) == (200, b"")
     transport.close()
     assert server.connections == 2
+
+
+def test_deferral_applies_only_to_the_thread_that_asked(serve: type[CannedServer]) -> None:
+    """defer_next in one thread leaves another thread's request answered the usual way."""
+    server = serve([b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"])
+    transport = HttpClientTransport()
+    asker = threading.Thread(target=transport.defer_next)
+    asker.start()
+    asker.join()
+    assert _post(transport, server.url) == (200, b"ok")
+    transport.close()
