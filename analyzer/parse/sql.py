@@ -73,17 +73,28 @@ def _uuid(x: str) -> str:
     return f"CASE WHEN regexp_full_match({x}, '{UUID}') THEN {x} END"
 
 
-def stage_sql(fmt: str) -> str:
+_ONE_FILE = """
+  SELECT rowid - $base + 1 AS line_no, $fid::INTEGER AS f_id, $gfn::VARCHAR AS f_gfn,
+         $env::VARCHAR AS f_env,
+         CASE WHEN rowid = $base THEN ltrim(line, chr(65279)) ELSE line END AS line
+  FROM _raw"""
+_MANY_FILES = """
+  SELECT r.rowid - b.base + 1 AS line_no, b.f_id, b.f_gfn, b.f_env,
+         CASE WHEN r.rowid = b.base THEN ltrim(line, chr(65279)) ELSE line END AS line
+  FROM _raw r JOIN _base b USING (fx)"""
+
+
+def stage_sql(fmt: str, *, one_file: bool = False) -> str:
     """A SELECT over `_raw` giving the stage rows (line_no, reject, cont, ts, stream, rid,
-    level, kind, msg, fn, env, gfn) of one line-oriented format; rejects are left out."""
+    level, kind, msg, fn, env, gfn) of one line-oriented format; rejects are left out.
+
+    `one_file` takes the file's id, path hints and first rowid as parameters ($fid, $gfn,
+    $env, $base) instead of joining `_base` (the common single-file case, a little faster)."""
     cont = "pts = ''" if fmt in ("export", "tail") else "false"
     jl = "coalesce(nullif(jx[2], ''), jx[3])"
     jrid = _uuid("coalesce(nullif(jx[4], ''), jx[5])")
     return f"""
-WITH l AS (
-  SELECT r.rowid - b.base + 1 AS line_no, b.f_id, b.f_gfn, b.f_env,
-         CASE WHEN r.rowid = b.base THEN ltrim(line, chr(65279)) ELSE line END AS line
-  FROM _raw r JOIN _base b USING (fx)
+WITH l AS ({_ONE_FILE if one_file else _MANY_FILES}
 ), p AS (
   SELECT line_no, f_id, f_gfn, f_env, line, {_PREFIX[fmt]} FROM l
 ), m AS (
