@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Iterator
@@ -29,14 +30,18 @@ class CannedServer:
             except OSError:
                 return
             self.connections += 1
-            with conn:
-                while self.answers:
-                    if not conn.recv(65536):
-                        break
-                    answer = self.answers.pop(0)
-                    conn.sendall(answer)
-                    if b"Connection: close" in answer:
-                        break
+            # OSError: the client dropped the connection; wait for the next one.
+            with conn, contextlib.suppress(OSError):
+                self._answer(conn)
+
+    def _answer(self, conn: socket.socket) -> None:
+        while self.answers:
+            if not conn.recv(65536):
+                return
+            answer = self.answers.pop(0)
+            conn.sendall(answer)
+            if b"Connection: close" in answer:
+                return
 
     def close(self) -> None:
         self._listener.close()
