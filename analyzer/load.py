@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -50,28 +51,58 @@ class LoadResult:
 
 
 class _Progress:
-    """A one-line \\r bar on stderr, shown only on a terminal and after about a second."""
+    """A one-line \\r bar on stderr, shown only on a terminal and after about a second.
+
+    A daemon thread redraws it twice a second (with the elapsed time), so a single big file,
+    which DuckDB reads in one go, still shows that the load is alive."""
 
     def __init__(self, total: int, enabled: bool | None) -> None:
         self.total = total
         self.start = time.monotonic()
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self.shown = False
+        self.done = 0
+        self.lines = 0
+        self.phase = "loading"
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        if self.enabled:
+            threading.Thread(target=self._tick, daemon=True, name="lambdascope-progress").start()
 
-    def update(self, done: int, lines: int) -> None:
-        if not self.enabled or time.monotonic() - self.start < 1.0:
+    def _tick(self) -> None:
+        while not self._stop.wait(0.5):
+            self._draw()
+
+    def _draw(self) -> None:
+        elapsed = time.monotonic() - self.start
+        if not self.enabled or elapsed < 1.0:
             return
         width = 30
-        filled = width * done // max(self.total, 1)
+        filled = width * self.done // max(self.total, 1)
         bar = "#" * filled + "-" * (width - filled)
-        sys.stderr.write(f"\rloading [{bar}] {done}/{self.total} files, {lines:,} lines")
-        sys.stderr.flush()
-        self.shown = True
+        with self._lock:
+            if not self.enabled:  # closed meanwhile
+                return
+            sys.stderr.write(
+                f"\r{self.phase:<8} [{bar}] {self.done}/{self.total} files, {self.lines:,} lines, "
+                f"{elapsed:.0f} s "
+            )
+            sys.stderr.flush()
+            self.shown = True
+
+    def update(self, done: int, lines: int) -> None:
+        """Record progress (files done, lines read) and redraw if the bar is due."""
+        self.done, self.lines = done, lines
+        self._draw()
 
     def close(self) -> None:
-        if self.shown:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
+        """Stop redrawing; end the bar's line if one was drawn."""
+        self._stop.set()
+        with self._lock:
+            if self.shown:
+                sys.stderr.write("\n")
+                sys.stderr.flush()
+            self.enabled = False
 
 
 def _forget(con: duckdb.DuckDBPyConnection, file_ids: list[int]) -> None:
@@ -168,7 +199,7 @@ def load_paths(
     try:
         jobs, readable = _plan(con, srcs, result)
         loads = _load_jobs(con, jobs, function, engine == "python", bar, had_invocations)
-        for fl in loads.values():
+        for _, fl in sorted(loads.items()):
             result.files += 1
             result.lines += fl.lines
             result.events += fl.lines - fl.rejected
@@ -176,6 +207,7 @@ def load_paths(
             result.warnings.extend(fl.warnings)
             readable += fl.status in ("ok", "truncated")
         if jobs:  # nothing new or changed: the tables are already right
+            bar.phase = "merging"
             merge(con, partial=had_invocations)
     finally:
         bar.close()

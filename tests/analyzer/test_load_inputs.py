@@ -165,7 +165,7 @@ def test_progress_bar_only_after_a_second(capsys: pytest.CaptureFixture[str]) ->
     bar.update(2, 20)
     bar.close()
     err = capsys.readouterr().err
-    assert err.startswith("\rloading [") and "2/4 files" in err and err.endswith("\n")
+    assert err.startswith("\rloading  [") and "2/4 files" in err and err.endswith("\n")
 
 
 def test_progress_silent_without_terminal(tmp_path: Path) -> None:
