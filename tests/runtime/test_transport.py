@@ -163,5 +163,6 @@ def test_metrics_sent_ahead_are_sent_again_when_refused(
         handler({}, context)
         assert rx.wait_for(lambda r: len(r.spans()) == 1 and bool(r.metrics()))
         paths = [path for path, _encoding in rx.requests]
-    assert paths == ["/v1/metrics", "/v1/traces", "/v1/metrics"]
+    # The first two arrive on two connections at once, in either order; the re-send is last.
+    assert sorted(paths[:2]) == ["/v1/metrics", "/v1/traces"] and paths[2:] == ["/v1/metrics"]
     assert {p.name for p in rx.metrics()} >= {"faas.invocations", "faas.invoke_duration"}
