@@ -40,6 +40,18 @@ COUNTERS = (
 )
 """(name, key in FaasMetrics.counts, unit, description): semconv's, see test_semconv_names."""
 
+HISTOGRAMS = (
+    (_names.METRIC_INVOKE_DURATION, "s", SECONDS_BOUNDS,
+     "Measures the duration of the function's logic execution."),
+    (_names.METRIC_INIT_DURATION, "s", SECONDS_BOUNDS,
+     "Measures the duration of the function's initialization, such as a cold start."),
+    (_names.METRIC_MEM_USAGE, "By", BYTES_BOUNDS,
+     "Distribution of max memory usage per invocation."),
+    (_names.METRIC_REMAINING_TIME, "s", SECONDS_BOUNDS,
+     "Time left before the Lambda deadline when the handler returned."),
+)  # fmt: skip
+"""(name, unit, bucket bounds, description) of the histograms, in FaasMetrics' order."""
+
 
 class _Histogram:
     """Explicit-bucket histogram state: count, sum, min, max and bucket counts."""
@@ -89,25 +101,10 @@ class FaasMetrics:
         self.temporality = _temporality()
         self.lock = threading.Lock()
         self.counts = {"success": 0, "error": 0, "timeout": 0, "cold": 0}
-        self.invoke_duration = _Histogram(
-            _names.METRIC_INVOKE_DURATION, "s", SECONDS_BOUNDS,
-            "Measures the duration of the function's logic execution.",
-        )  # fmt: skip
-        self.init_duration = _Histogram(
-            _names.METRIC_INIT_DURATION, "s", SECONDS_BOUNDS,
-            "Measures the duration of the function's initialization, such as a cold start.",
-        )  # fmt: skip
-        self.mem_usage = _Histogram(
-            _names.METRIC_MEM_USAGE, "By", BYTES_BOUNDS,
-            "Distribution of max memory usage per invocation.",
-        )  # fmt: skip
-        self.remaining_time = _Histogram(
-            _names.METRIC_REMAINING_TIME, "s", SECONDS_BOUNDS,
-            "Time left before the Lambda deadline when the handler returned.",
-        )  # fmt: skip
-        self.histograms = (
-            self.invoke_duration, self.init_duration, self.mem_usage, self.remaining_time,
-        )  # fmt: skip
+        self.histograms = tuple(_Histogram(*row) for row in HISTOGRAMS)
+        self.invoke_duration, self.init_duration, self.mem_usage, self.remaining_time = (
+            self.histograms
+        )
         self.start_ns = time.time_ns()
         self.pending = False
         """Something was recorded since the last collect."""
