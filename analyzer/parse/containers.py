@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
+import functools
 import gzip
 import io
 import json
@@ -120,12 +121,20 @@ def iter_json_values(text: str) -> Iterator[Any]:
         yield value
 
 
+@functools.lru_cache(maxsize=4096)
+def _second_iso(second: int) -> str:
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def epoch_ms_iso(value: Any) -> str | None:
-    """An epoch-milliseconds number as ISO-8601 UTC text, else None."""
+    """An epoch-milliseconds number as ISO-8601 UTC text, else None (cached per second)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     try:
-        return datetime.fromtimestamp(value / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        ms = int(value)
+        if ms != value:  # fractional milliseconds: the slow, exact way
+            return datetime.fromtimestamp(value / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return f"{_second_iso(ms // 1000)}.{ms % 1000:03d}000Z"
     except (OverflowError, OSError, ValueError):
         return None
 

@@ -68,14 +68,6 @@ def scalar(con: duckdb.DuckDBPyConnection, query: str, params: Any = None) -> An
     return rows[0][0] if rows else None
 
 
-def _cell(v: Any) -> Any:
-    if v is None:
-        return "\\N"
-    if isinstance(v, str):
-        return v.replace("\x00", "\\0")
-    return v
-
-
 def _bulk(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -88,7 +80,12 @@ def _bulk(
         with os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="") as fh:
             w = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
             for r in rows:
-                w.writerow([_cell(v) for v in r])
+                w.writerow(
+                    [
+                        "\\N" if v is None else v.replace("\x00", "\\0") if type(v) is str else v
+                        for v in r
+                    ]
+                )
         spec = ", ".join(f"'{c}': '{t}'" for c, t in cols)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv($p, "
