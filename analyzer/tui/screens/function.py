@@ -62,7 +62,8 @@ class Detail:
 
     series: views.Series
     histogram: list[dict[str, Any]]
-    groups: list[dict[str, Any]]
+    groups: list[dict[str, Any]] | None
+    """None when the error-groups tab was hidden: queried when it is shown."""
     slowest: list[dict[str, Any]]
     sizing: pricing.RightSizing | None
 
@@ -122,6 +123,10 @@ class FunctionScreen(DataScreen):
         super().__init__()
         self.function = function
         """The function shown."""
+        self.want_groups = False
+        """Whether the next query includes the error groups (their tab is active)."""
+        self.groups_loaded = False
+        """Whether the error-groups table holds the groups of the results on screen."""
 
     def compose_body(self) -> ComposeResult:
         """Charts on top, tables below."""
@@ -158,13 +163,19 @@ class FunctionScreen(DataScreen):
             table.set_data([])
         self.reload()
 
+    def reload(self) -> None:
+        """Query again; the error groups only when their tab is shown (a select is faster)."""
+        self.want_groups = self._groups_tab()
+        super().reload()
+
     def fetch(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> Any:
-        """Series, histogram, groups, slowest and sizing for this function."""
+        """Series, histogram, slowest, sizing and (tab shown) groups for this function."""
         f = filters.replace(function=self.function)
+        groups = views.error_groups(con, f, limit=50) if self.want_groups else None
         return self.function, Detail(
             series=views.timeseries(con, f),
             histogram=views.histogram(con, f),
-            groups=views.error_groups(con, f, limit=50),
+            groups=groups,
             slowest=views.slowest(con, f, limit=50),
             sizing=views.right_sizing(con, f),
         )
@@ -185,7 +196,21 @@ class FunctionScreen(DataScreen):
         self.query_one("#histogram", Static).update(histogram_text(data.histogram))
         self.query_one("#sizing", Static).update(sizing_text(data.sizing))
         self.query_one("#slowest", DataView).set_data(data.slowest)
-        self.query_one("#groups", DataView).set_data(data.groups)
+        self.query_one("#groups", DataView).set_data(data.groups or [])
+        self.groups_loaded = data.groups is not None
+        if not self.groups_loaded and self._groups_tab():  # the tab opened meanwhile
+            self.reload()
+
+    def _groups_tab(self) -> bool:
+        """Whether the error-groups tab is the active one."""
+        return self.query_one("#tabs", TabbedContent).active == "tab-groups"
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """The error-groups tab shown without its groups: query them (unless a query runs)."""
+        idle = self.shown == self.lsapp.filters
+        if event.pane.id == "tab-groups" and not self.groups_loaded and idle:
+            self.shown = None
+            self.reload()
 
     def action_toggle_tab(self) -> None:
         """Switch between the slowest-invocations and error-groups tables."""
@@ -194,8 +219,10 @@ class FunctionScreen(DataScreen):
         self.query_one("#groups" if tabs.active == "tab-groups" else "#slowest").focus()
 
     def current(self, data: Any) -> bool:
-        """Whether `data` belongs to the function shown now."""
-        return bool(data[0] == self.function)
+        """Whether `data` is complete for the function and tab shown now."""
+        return bool(data[0] == self.function) and (
+            data[1].groups is not None or not self._groups_tab()
+        )
 
     def current_table(self) -> DataView | None:
         """The focused table, else the one in the active tab."""

@@ -45,7 +45,24 @@ async def test_enter_opens_the_function_screen(db: duckdb.DuckDBPyConnection) ->
         assert isinstance(app.screen, FunctionScreen) and app.screen.function == "billing"
         slowest = _table(app, "#slowest").rows_data
         assert slowest and all(r["request_id"].startswith("bil-") for r in slowest)
-        assert _table(app, "#groups").rows_data
+
+
+@sync
+async def test_error_groups_are_queried_when_their_tab_opens(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    """The hidden error-groups tab is empty until 'e' shows it, then holds the groups."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot, FunctionScreen)
+        before = list(_table(app, "#groups").rows_data)
+        await pilot.press("e")
+        groups = _table(app, "#groups")
+        await until(pilot, lambda: bool(groups.rows_data))
+        after = groups.rows_data
+    assert before == [] and after and after[0]["count"] >= after[-1]["count"]
 
 
 @sync
@@ -229,8 +246,9 @@ async def test_error_group_opens_its_example(db: duckdb.DuckDBPyConnection) -> N
         await pilot.press("enter")
         await settle(pilot, FunctionScreen)
         await pilot.press("e")
+        await settle(pilot, FunctionScreen)
         groups = _table(app, "#groups")
-        await until(pilot, lambda: app.focused is groups)
+        await until(pilot, lambda: app.focused is groups and bool(groups.rows_data))
         example = groups.rows_data[0]["example"]
         await pilot.press("enter")
         await settle(pilot, InvocationScreen)
@@ -248,7 +266,8 @@ async def test_export_on_function_screen_uses_the_active_tab(
         await pilot.press("enter")
         await settle(pilot, FunctionScreen)
         await pilot.press("e")
-        await until(pilot, lambda: app.focused is _table(app, "#groups"))
+        groups = _table(app, "#groups")
+        await until(pilot, lambda: app.focused is groups and bool(groups.rows_data))
         await pilot.press("j")
         path = tmp_path / "lambdascope-error-groups.json"
         await until(pilot, path.exists)
