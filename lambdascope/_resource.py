@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from lambdascope._config import Config
@@ -86,13 +88,21 @@ def _hash_once(resource: Any) -> Any:
     from opentelemetry.sdk.resources import Resource
 
     class FunctionResource(Resource):
-        """A Resource whose (immutable) attributes are hashed once."""
+        """A Resource whose (immutable) attributes are hashed once and read as a read-only
+        plain mapping (the SDK's BoundedAttributes iterate in Python, on every export)."""
 
         _hash: int | None = None
+        _plain: Mapping[str, Any] = MappingProxyType({})
+
+        @property
+        def attributes(self) -> Any:
+            return self._plain
 
         def __hash__(self) -> int:
             if self._hash is None:
                 self._hash = super().__hash__()
             return self._hash
 
-    return FunctionResource(resource.attributes, resource.schema_url)
+    frozen = FunctionResource(resource.attributes, resource.schema_url)
+    frozen._plain = MappingProxyType(dict(resource.attributes))
+    return frozen

@@ -337,7 +337,7 @@ def test_interval_policy_exports_in_the_background(
 def test_function_resource_hashes_and_compares_like_the_sdk_resource(
     context: FakeContext,
 ) -> None:
-    """The once-hashed resource equals, and hashes as, a plain SDK Resource of its attributes."""
+    """The once-hashed, read-only resource equals and hashes as an SDK Resource of its attributes."""
     from opentelemetry.sdk.resources import Resource
 
     from lambdascope._config import resolve
@@ -347,3 +347,5 @@ def test_function_resource_hashes_and_compares_like_the_sdk_resource(
     plain = Resource(resource.attributes, resource.schema_url)
     assert resource == plain and hash(resource) == hash(plain) == hash(resource)
     assert resource.attributes["faas.name"] == context.function_name
+    with pytest.raises(TypeError):
+        resource.attributes["faas.name"] = "changed"  # read-only, so the hash stays true
