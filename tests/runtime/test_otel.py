@@ -337,7 +337,7 @@ def test_interval_policy_exports_in_the_background(
 def test_function_resource_hashes_and_compares_like_the_sdk_resource(
     context: FakeContext,
 ) -> None:
-    """The once-hashed, read-only resource equals and hashes as an SDK Resource of its attributes."""
+    """The read-only, once-hashed resource equals and hashes as an SDK Resource alike."""
     from opentelemetry.sdk.resources import Resource
 
     from lambdascope._config import resolve
