@@ -125,6 +125,8 @@ class FunctionScreen(DataScreen):
         """The function shown."""
         self.want_groups = False
         """Whether the next query includes the error groups (their tab is active)."""
+        self.groups_only = False
+        """Whether the next query is the error groups alone (the rest is on screen)."""
         self.groups_loaded = False
         """Whether the error-groups table holds the groups of the results on screen."""
 
@@ -163,14 +165,17 @@ class FunctionScreen(DataScreen):
             table.set_data([])
         self.reload()
 
-    def reload(self) -> None:
+    def reload(self, groups_only: bool = False) -> None:
         """Query again; the error groups only when their tab is shown (a select is faster)."""
         self.want_groups = self._groups_tab()
+        self.groups_only = groups_only
         super().reload()
 
     def fetch(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> Any:
         """Series, histogram, slowest, sizing and (tab shown) groups for this function."""
         f = filters.replace(function=self.function)
+        if self.groups_only:  # the rest is on screen already
+            return self.function, views.error_groups(con, f, limit=50)
         groups = views.error_groups(con, f, limit=50) if self.want_groups else None
         return self.function, Detail(
             series=views.timeseries(con, f),
@@ -184,6 +189,10 @@ class FunctionScreen(DataScreen):
         """Fill charts and tables (unless they are for a function no longer shown)."""
         function, data = data
         if function != self.function:
+            return
+        if isinstance(data, list):  # the error groups alone
+            self.query_one("#groups", DataView).set_data(data)
+            self.groups_loaded = True
             return
         rows = data.series.rows
         unit = bucket_label(data.series.bucket_seconds)
@@ -210,7 +219,7 @@ class FunctionScreen(DataScreen):
         idle = self.shown == self.lsapp.filters
         if event.pane.id == "tab-groups" and not self.groups_loaded and idle:
             self.shown = None
-            self.reload()
+            self.reload(groups_only=True)
 
     def action_toggle_tab(self) -> None:
         """Switch between the slowest-invocations and error-groups tables."""
@@ -220,8 +229,11 @@ class FunctionScreen(DataScreen):
 
     def current(self, data: Any) -> bool:
         """Whether `data` is complete for the function and tab shown now."""
-        return bool(data[0] == self.function) and (
-            data[1].groups is not None or not self._groups_tab()
+        function, detail = data
+        if isinstance(detail, list):
+            return bool(function == self.function)
+        return bool(function == self.function) and (
+            detail.groups is not None or not self._groups_tab()
         )
 
     def current_table(self) -> DataView | None:
