@@ -63,3 +63,35 @@ def test_import_time_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
     assert isinstance(seconds, float) and seconds > 0
     with capsys.disabled():
         print(f"\n[import lambdascope: {seconds * 1000:.1f} ms]")
+
+
+_FLUSH_PROBE = textwrap.dedent(
+    """
+    import json, os, sys
+    sys.modules["rich"] = None
+    for key in list(os.environ):
+        if key.lower().endswith("_proxy"):
+            del os.environ[key]
+    os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9"
+    from lambdascope import instrument
+    from lambdascope.testing import capture_records, fake_context
+
+    @instrument(flush="end", flush_budget_ms=20)
+    def handler(event, context):
+        return 1
+
+    with capture_records():
+        handler({}, fake_context())
+    print(json.dumps(sorted(sys.modules)))
+    """
+)
+
+
+def test_first_flush_to_plain_http_skips_the_stdlib_http_stack() -> None:
+    """A cold flush on the lean transport loads neither urllib.request nor http.client (~5 ms)."""
+    out = subprocess.run(
+        [sys.executable, "-c", _FLUSH_PROBE], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    modules = set(json.loads(out.strip().splitlines()[-1]))
+    assert "lambdascope._transport" in modules
+    assert {"urllib.request", "http.client", "requests"} & modules == set()
