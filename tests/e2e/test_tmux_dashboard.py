@@ -82,18 +82,34 @@ class Tmux:
         raise AssertionError(f"screen never matched; last screen:\n{text}")
 
 
-@pytest.fixture
-def dashboard(tmp_path: Path) -> Iterator[Tmux]:
-    """`lambdascope analyze` on the markup logs inside a 160x45 tmux session."""
+def _start(tmp_path: Path, after: str = "") -> Tmux:
+    """`lambdascope analyze` on the markup logs in a 160x45 session, then shell `after`."""
     logs = _write_logs(tmp_path)
     tmux = Tmux(f"lambdascope-test-{os.getpid()}")
     cmd = (
         f"cd {shlex.quote(str(tmp_path))} && env -u COLUMNS -u LINES "
         f"XDG_CACHE_HOME={shlex.quote(str(tmp_path))} "
-        f"{shlex.quote(sys.executable)} -m analyzer.cli analyze {shlex.quote(str(logs))}"
+        f"{shlex.quote(sys.executable)} -m analyzer.cli analyze {shlex.quote(str(logs))}{after}"
     )
     started = tmux.run("new-session", "-d", "-s", "dash", "-x", "160", "-y", "45", cmd)
     assert started.returncode == 0, started.stderr
+    return tmux
+
+
+@pytest.fixture
+def dashboard(tmp_path: Path) -> Iterator[Tmux]:
+    """The dashboard in tmux; the session ends when it does."""
+    tmux = _start(tmp_path)
+    try:
+        yield tmux
+    finally:
+        tmux.run("kill-server")
+
+
+@pytest.fixture
+def dashboard_in_shell(tmp_path: Path) -> Iterator[Tmux]:
+    """The dashboard in tmux; afterwards the pane stays, showing the exit status."""
+    tmux = _start(tmp_path, '; echo "exited rc=$?"; sleep 60')
     try:
         yield tmux
     finally:
@@ -119,3 +135,16 @@ def test_summary_numbers_drill_down_and_quit(dashboard: Tmux) -> None:
     while dashboard.alive() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not dashboard.alive()
+
+
+def test_quit_restores_the_terminal(dashboard_in_shell: Tmux) -> None:
+    """After 'q' the terminal is back: main screen, no mouse reporting, cursor shown, rc 0."""
+    tmux = dashboard_in_shell
+    tmux.wait(lambda s: "3 invocations · 0 errors" in s)
+    tmux.keys("q")
+    screen = tmux.wait(lambda s: "exited rc=" in s, timeout=15)
+    assert "exited rc=0" in screen and "invocations" not in screen
+    shown = tmux.run(
+        "display-message", "-p", "-t", "dash", "#{alternate_on} #{mouse_any_flag} #{cursor_flag}"
+    ).stdout.split()
+    assert shown == ["0", "0", "1"]  # alt screen off, mouse reporting off, cursor visible
