@@ -15,6 +15,7 @@ import platform
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from benchmarks.analyzer_tools import (
@@ -209,6 +210,25 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def bench_generator() -> dict[str, float]:
+    """Seconds to write the demo data set (5000 invocations) and 1 M export lines."""
+    import tempfile
+    import time
+
+    from analyzer.generator import generate, generate_export_text
+
+    with tempfile.TemporaryDirectory(dir=WORK) as tmp:
+        t0 = time.perf_counter()
+        generate(Path(tmp) / "demo", seed=42, invocations=5000)
+        t1 = time.perf_counter()
+        generate_export_text(Path(tmp) / "export.txt", lines=1_000_000, seed=42)
+        t2 = time.perf_counter()
+    return {
+        "generate_5000_invocations_s": round(t1 - t0, 3),
+        "export_text_1m_lines_s": round(t2 - t1, 3),
+    }
+
+
 def _versions() -> dict[str, str | None]:
     """Versions of the tools compared."""
     lnav = None
@@ -250,6 +270,7 @@ def main() -> int:
         runs = bench_dataset(ds, use_lnav, reps)
         res["datasets"][key] = {"data": ds.describe(), "runs": runs, "ratios": ratios(runs)}
     res["db_rerun"] = bench_db_rerun(sets["text_1m"], REPS)
+    res["generator"] = bench_generator()
     res["targets"] = targets(res)
     res["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
