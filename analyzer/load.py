@@ -19,10 +19,10 @@ import duckdb
 from analyzer import detect as _detect
 from analyzer import sources as _sources
 from analyzer.merge import merge
+from analyzer.parse import forget as _forget
 from analyzer.parse.batch import batches, load_batch
 from analyzer.parse.sql_evidence import EVIDENCE_DDL
 from analyzer.parse.store_file import (
-    AFFECTED,
     LINE_FORMATS,
     FileLoad,
     file_row,
@@ -105,45 +105,64 @@ class _Progress:
             self.enabled = False
 
 
-def _forget(con: duckdb.DuckDBPyConnection, file_ids: list[int]) -> None:
-    """Remove what earlier loads of changed files put in; their request ids get re-merged."""
-    for fid in file_ids:
-        con.execute(AFFECTED, {"lo": fid, "hi": fid})
-        con.execute(
-            "INSERT INTO _affected SELECT DISTINCT request_id FROM load_evidence "
-            "WHERE file_id = ? AND request_id IS NOT NULL",
-            [fid],
+def _forgotten(
+    con: duckdb.DuckDBPyConnection,
+    args: Sequence[str],
+    found: list[tuple[_sources.Source, str, bytes]],
+    result: LoadResult,
+) -> set[str]:
+    """Forget stored files that are gone or changed (and files overlapping them that will be
+    loaded again); return the fingerprints that no longer count as already loaded."""
+    stored = con.execute("SELECT file_id, path, fingerprint FROM files").fetchall()
+    fps = {fp for _, _, fp in stored}
+    now = {path_identity(src): fp for src, fp, _ in found}
+    gone = _forget.gone_files([(fid, path) for fid, path, _ in stored], args, set(now))
+    changed = [fid for fid, path, fp in stored if path in now and now[path] not in fps]
+    by_id = {fid: (path, fp) for fid, path, fp in stored}
+    todo, frontier = set(gone) | set(changed), gone + changed
+    while frontier:  # overlapping files still named: loaded again, so nothing is lost
+        more = [f for f in _forget.later_overlaps(con, frontier) if by_id[f][0] in now]
+        frontier = [f for f in more if f not in todo]
+        todo.update(frontier)
+    _forget.forget(con, sorted(todo))
+    if gone:
+        n = len(gone)
+        result.warnings.append(
+            f"{n} file{'s' if n > 1 else ''} gone since the last load: "
+            f"{'their' if n > 1 else 'its'} data was removed"
         )
-        for table in ("events", "rejects", "load_evidence", "files"):
-            con.execute(f"DELETE FROM {table} WHERE file_id = ?", [fid])
+    return {by_id[f][1] for f in todo}
 
 
 def _plan(
-    con: duckdb.DuckDBPyConnection, srcs: list[_sources.Source], result: LoadResult
-) -> tuple[list[tuple[_sources.Source, str, str]], int]:
-    """Fingerprint, skip unchanged, forget changed, detect: the files to load (+ readable count)."""
-    jobs: list[tuple[_sources.Source, str, str]] = []
-    seen: set[str] = set()
-    known = {r[0] for r in con.execute("SELECT fingerprint FROM files").fetchall()}
-    paths: dict[str, list[int]] = {}
-    for fid, path in con.execute("SELECT file_id, path FROM files").fetchall():
-        paths.setdefault(path, []).append(fid)
-    readable = 0
+    con: duckdb.DuckDBPyConnection,
+    args: Sequence[str],
+    srcs: list[_sources.Source],
+    result: LoadResult,
+) -> tuple[list[tuple[_sources.Source, str, str]], int, bool]:
+    """Fingerprint, forget gone/changed, skip unchanged, detect: the files to load, the
+    readable count and whether anything was forgotten."""
+    found: list[tuple[_sources.Source, str, bytes]] = []
     for src in srcs:
         try:
-            fp = _sources.fingerprint(src)
-            head = _sources.read_head(src, _detect.HEAD_BYTES)
+            found.append(
+                (src, _sources.fingerprint(src), _sources.read_head(src, _detect.HEAD_BYTES))
+            )
         except OSError as exc:
             result.warnings.append(f"{src.display}: cannot read ({exc}); check permissions")
-            continue
+    dropped = _forgotten(con, args, found, result)
+    known = {r[0] for r in con.execute("SELECT fingerprint FROM files").fetchall()}
+    jobs: list[tuple[_sources.Source, str, str]] = []
+    seen: set[str] = set()
+    readable = 0
+    for src, fp, head in found:
         if fp in seen or fp in known:
             result.skipped_unchanged += 1
             readable += 1
             continue
         seen.add(fp)
-        _forget(con, paths.get(path_identity(src), []))
         jobs.append((src, fp, _detect.detect(head)))
-    return jobs, readable
+    return jobs, readable, bool(dropped)
 
 
 def _load_jobs(
@@ -197,7 +216,7 @@ def load_paths(
     had_invocations = bool(scalar(con, "SELECT count(*) > 0 FROM invocations"))
     bar = _Progress(len(srcs), progress)
     try:
-        jobs, readable = _plan(con, srcs, result)
+        jobs, readable, forgot = _plan(con, paths, srcs, result)
         loads = _load_jobs(con, jobs, function, engine == "python", bar, had_invocations)
         for _, fl in sorted(loads.items()):
             result.files += 1
@@ -206,7 +225,7 @@ def load_paths(
             result.rejected += fl.rejected
             result.warnings.extend(fl.warnings)
             readable += fl.status in ("ok", "truncated")
-        if jobs:  # nothing new or changed: the tables are already right
+        if jobs or forgot:  # nothing new, changed or gone: the tables are already right
             bar.phase = "merging"
             merge(con, partial=had_invocations)
     finally:
