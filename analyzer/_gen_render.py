@@ -190,7 +190,11 @@ def _init_events(spec: FunctionSpec, inv: Invocation, rng: random.Random) -> lis
         ]
     t = inv.start_ms - math.ceil(inv.init_ms or 0.0)
     head = f"INIT_START Runtime Version: {spec.runtime_version}\t"
-    return [(t, s, f"{head}Runtime Version ARN: {_arn(rng)}\n")]
+    events = [(t, s, f"{head}Runtime Version ARN: {_arn(rng)}\n")]
+    if spec.app == "node":  # init-phase console output carries the request id `undefined`
+        msg = f"{iso(t + 40)}\tundefined\tINFO\tLoaded {rng.randint(5, 30)} report templates\n"
+        events.append((t + 40, s, msg))
+    return events
 
 
 def _text_invocation(spec: FunctionSpec, inv: Invocation, rng: random.Random) -> list[Event]:
