@@ -28,8 +28,9 @@ def key_line(screen: Screen[Any]) -> Text:
     for cls in type(screen).__mro__:
         bindings[:0] = cls.__dict__.get("BINDINGS", [])
     bindings += screen.app.BINDINGS
+    back = getattr(screen, "BACK", True)
     for b in bindings:
-        if isinstance(b, Binding) and b.show and b.description:
+        if isinstance(b, Binding) and b.show and b.description and (back or b.action != "back"):
             out.append(f" {b.key_display or _KEY_NAMES.get(b.key, b.key)} ", style="bold reverse")
             out.append(f" {b.description}  ")
     out.append(" ^p ", style="bold reverse")
