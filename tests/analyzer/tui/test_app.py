@@ -329,3 +329,17 @@ async def test_columns_fit_new_rows_before_the_next_paint(
         table.set_data([{"function": "a-function-name-longer-than-any-header"}])
         first = table.ordered_columns[0]
         assert first.get_render_width(table) >= len("a-function-name-longer-than-any-header")
+
+
+@sync
+async def test_clicking_a_function_row_opens_it(db: duckdb.DuckDBPyConnection) -> None:
+    """A click on a summary row highlights it; a second click opens that function."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click("#functions", offset=(3, 2))  # header is line 0, rows from line 1
+        await until(pilot, lambda: _table(app, "#functions").cursor_row == 1)
+        await pilot.click("#functions", offset=(3, 2))
+        await until(pilot, lambda: isinstance(app.screen, FunctionScreen))
+        await settle(pilot, FunctionScreen)
+        assert app.screen.function == "billing"  # type: ignore[attr-defined]
