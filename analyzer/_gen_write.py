@@ -41,18 +41,29 @@ def _line(msg: str) -> str:
     return msg if msg.endswith("\n") else msg + "\n"
 
 
-def write_s3_export(root: Path, group: str, events: list[Event], rng: random.Random) -> list[Path]:
+def write_s3_export(
+    root: Path, group: str, events: list[Event], rng: random.Random, overlap_from: int | None = None
+) -> list[Path]:
     """CreateExportTask layout: `<prefix>/<taskId>/<stream with - for />/000000.gz`.
 
     Also writes the permission probe object `<prefix>/aws-logs-write-test` (not returned: it
-    holds no logs).
+    holds no logs). With `overlap_from` (ms), a second task re-exports every event from then
+    on, as when a user exports an overlapping time range again: the same events twice.
     """
     prefix = root / "exportedlogs" / group.strip("/")
-    task = prefix / str(uuid.UUID(int=rng.getrandbits(128), version=4))
-    written = []
     prefix.mkdir(parents=True, exist_ok=True)
     probe = prefix / "aws-logs-write-test"
     probe.write_text("Permission Check Successful", encoding="utf-8")
+    written = _export_task(prefix, events, rng)
+    if overlap_from is not None:
+        written += _export_task(prefix, [e for e in events if e[0] >= overlap_from], rng)
+    return written
+
+
+def _export_task(prefix: Path, events: list[Event], rng: random.Random) -> list[Path]:
+    """One export task's folder: a gzip part per stream."""
+    task = prefix / str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    written = []
     for stream, evs in by_stream(events).items():
         text = "".join(f"{iso(t)} {msg}\n" for t, _, msg in evs)
         folder = task / stream.replace("/", "-")

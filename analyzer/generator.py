@@ -7,7 +7,8 @@ expected `report --format json` figures to `out_dir/truth.json`. `generate_expor
 What `generate` writes (see `FUNCTIONS`; every shape is in lambda-log-formats.md):
 
 - orders-api, Python 3.12 text, S3 export (`exportedlogs/<task>/<stream>/000000.gz`): X-Ray
-  lines, lambdascope records, `LAMBDA_WARNING` + NBSP tracebacks, handled `[ERROR]` lines.
+  lines, lambdascope records, `LAMBDA_WARNING` + NBSP tracebacks, handled `[ERROR]` lines;
+  a second, overlapping export task repeats the last 45 minutes (duplicates).
 - billing-worker, Node.js JSON log format, one file per stream: `platform.*` records,
   Powertools Logger and EMF lines, `Invoke Error` JSON, a non-JSON extension line.
 - image-resize, Python 3.11 text, one file per stream: OOM (modern and legacy), init
@@ -19,6 +20,7 @@ What `generate` writes (see `FUNCTIONS`; every shape is in lambda-log-formats.md
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import random
@@ -28,7 +30,14 @@ from typing import Any
 
 from analyzer._gen_bulk import BulkTruth, generate_export_parts, generate_export_text
 from analyzer._gen_json import render_json
-from analyzer._gen_model import FUNCTIONS, FunctionSpec, Simulation, simulate
+from analyzer._gen_model import (
+    FUNCTIONS,
+    WINDOW_MS,
+    WINDOW_START_MS,
+    FunctionSpec,
+    Simulation,
+    simulate,
+)
 from analyzer._gen_render import Event, render_text
 from analyzer._gen_write import (
     write_filter_events,
@@ -63,7 +72,11 @@ class Truth:
     """What was generated: the expected report (design §3 contract) and the raw samples."""
 
     report: dict[str, Any]
-    """Expected `report --format json` (schema, ingest.files, totals, functions)."""
+    """Expected `report --format json` (schema, ingest.files, totals, functions).
+
+    `ingest.files` counts distinct file contents: an overlapping export can repeat a whole
+    stream file byte for byte, and reading the same content twice is one file.
+    """
     durations: dict[str, list[float]] = field(default_factory=dict)
     """Per function, every invocation's duration in ms (timeouts included)."""
     init_durations: dict[str, list[float]] = field(default_factory=dict)
@@ -106,6 +119,9 @@ def quantile_cont(values: list[float], q: float) -> float | None:
     hi = min(lo + 1, len(xs) - 1)
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
+
+OVERLAP_MS = 45 * 60 * 1000
+"""The S3 export is written twice for its last 45 minutes (duplicates the loader must drop)."""
 
 MS_DECIMALS = 3
 """Decimals of millisecond values in the report (as `analyzer.queries`)."""
@@ -176,19 +192,22 @@ def _folder(spec: FunctionSpec) -> str:
     return f"logs/{SHAPE_DIRS[spec.shape]}{export}/aws/lambda/{spec.name}"
 
 
-def _write(out_logs: Path, spec: FunctionSpec, events: list[Event], rng: random.Random) -> int:
-    """Write one function's events in its shape; the number of files written."""
+def _write(
+    out_logs: Path, spec: FunctionSpec, events: list[Event], rng: random.Random
+) -> list[Path]:
+    """Write one function's events in its shape; the files written."""
     root = out_logs / SHAPE_DIRS[spec.shape]
     group = f"/aws/lambda/{spec.name}"
     if spec.shape == "s3-export":
-        return len(write_s3_export(root, group, events, rng))
+        overlap = WINDOW_START_MS + WINDOW_MS - OVERLAP_MS
+        return write_s3_export(root, group, events, rng, overlap_from=overlap)
     if spec.shape == "filter-events":
-        return len(write_filter_events(root, group, events, rng))
+        return write_filter_events(root, group, events, rng)
     if spec.shape == "get-events":
-        return len(write_get_events(root, group, events, rng))
+        return write_get_events(root, group, events, rng)
     if spec.shape == "firehose":
-        return len(write_firehose(out_logs.parent / _folder(spec), group, events, rng))
-    return len(write_streams(root, group, events))
+        return write_firehose(out_logs.parent / _folder(spec), group, events, rng)
+    return write_streams(root, group, events)
 
 
 def generate(out_dir: Path, *, seed: int = 42, invocations: int = 5000) -> Truth:
@@ -197,16 +216,17 @@ def generate(out_dir: Path, *, seed: int = 42, invocations: int = 5000) -> Truth
     logs = out_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     sims: list[Simulation] = []
-    files = 0
+    files: list[Path] = []
     for spec, count in zip(FUNCTIONS, _counts(invocations), strict=True):
         rng = random.Random(f"{seed}:{spec.name}")
         sim = simulate(spec, count, rng)
         render = render_json if spec.log_format == "json" else render_text
         files += _write(logs, spec, render(sim, rng), rng)
         sims.append(sim)
+    distinct = {hashlib.sha256(p.read_bytes()).digest() for p in files}
     report = {
         "schema": 1,
-        "ingest": {"files": files},
+        "ingest": {"files": len(distinct)},
         "totals": _summary(None, sims),
         "functions": [_summary(s.spec.name, [s]) for s in sorted(sims, key=lambda s: s.spec.name)],
     }
