@@ -56,6 +56,8 @@ class Unwrapped:
     events: list[RawEvent] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     units: int = 0
+    blanks: int = 0
+    truncated: bool = False
 
 
 def split_lines(text: str) -> list[str]:
@@ -87,6 +89,7 @@ def unwrap_lines(text: str, fmt: str) -> Unwrapped:
             out.rejects.append(rej)
             continue
         if not line.strip():
+            out.blanks += 1
             continue
         if fmt == "export":
             m = _EXPORT.match(line)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from analyzer.detect import detect
@@ -56,15 +56,15 @@ def test_classify_message_never_raises(text: str) -> None:
 def test_line_containers_never_raise(text: str, fmt: str) -> None:
     """Line formats account for every line: events + rejects + blanks = units."""
     un = unwrap_lines(text, fmt)
-    assert len(un.events) + len(un.rejects) <= un.units
+    assert len(un.events) + len(un.rejects) + un.blanks == un.units
     stage_rows(un)
 
 
 @given(logish)
 def test_json_and_csv_containers_never_raise(text: str) -> None:
-    """JSON and Insights CSV unwrapping survive any text."""
+    """JSON and Insights CSV unwrapping survive any text; every unit is an event or a reject."""
     for un in (unwrap_json(text), unwrap_insights_csv(text)):
-        assert len(un.events) + len(un.rejects) <= un.units
+        assert len(un.events) + len(un.rejects) + un.blanks == un.units
         stage_rows(un)
 
 
@@ -74,14 +74,22 @@ def test_detect_never_raises(data: bytes) -> None:
     assert detect(data)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_CON = open_db(None)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(logish.map(lambda s: s.encode("utf-8", "surrogatepass")), st.binary(max_size=300)))
+@example(b"\n\r\x08")
+@example(b"\r\x80")
+@example(b"hello\rworld\n")
+@example(b"2024-01-01T00:00:00.000Z a\x00b\n")
+@example("2024-01-01T00:00:00.000Z \ud800\n".encode("utf-8", "surrogatepass"))
 def test_loading_any_file_keeps_accounting(data: bytes) -> None:
     """Loading arbitrary bytes never raises (except LoadError) and lines = events + rejected."""
     with tempfile.TemporaryDirectory() as d:
         f = Path(d) / "input.log"
         f.write_bytes(data)
-        con = open_db(None)
+        con = _CON  # one database for all examples: each file is checked by its own row
         try:
             load_paths(con, [str(f)])
         except LoadError:

@@ -83,6 +83,27 @@ def test_binary_file_alone_is_a_load_error(tmp_path: Path) -> None:
         load_paths(open_db(None), [str(f)])
 
 
+def test_lone_carriage_return_loads_without_error(tmp_path: Path) -> None:
+    """A line with a lone \\r (progress output) is loaded, not a DuckDB traceback."""
+    f = tmp_path / "cr.log"
+    f.write_bytes(_inv(1).encode() + b"2024-02-13T21:00:09.000Z 50%\r100%\nhello\rworld\n")
+    con = open_db(None)
+    result = load_paths(con, [str(f)])
+    assert (result.lines, result.invocations) == (5, 1)
+    assert result.lines == result.events + result.rejected
+
+
+def test_binary_garbage_is_rejected_not_raised(tmp_path: Path) -> None:
+    """Random bytes next to a good file load without an exception; the good file counts."""
+    import random
+
+    (tmp_path / "garbage.bin").write_bytes(random.Random(7).randbytes(5000))
+    (tmp_path / "good.log").write_text(_inv(1))
+    result = load_paths(open_db(None), [str(tmp_path)])
+    assert result.invocations == 1
+    assert result.lines == result.events + result.rejected
+
+
 def test_empty_file_warns(tmp_path: Path) -> None:
     """An empty file next to a good one is a warning, not an error."""
     (tmp_path / "empty.log").write_text("")
