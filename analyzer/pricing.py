@@ -39,7 +39,8 @@ ASSUMPTIONS = (
     "x86_64 $0.0000166667 and arm64 $0.0000133334 per GB-second, $0.20 per million requests. "
     "Not included: free tier, volume tiers, ephemeral storage, provisioned concurrency, "
     "data transfer. Cost = billed duration x configured memory + requests. "
-    "Suggested memory = largest Max Memory Used x 1.3, rounded up to 64 MB, at least 128 MB; "
+    "Suggested memory = largest Max Memory Used x 1.3, rounded up to 64 MB, at least 128 MB "
+    "(a function that used all its memory: configured x 1.3); "
     "the estimate assumes billed duration stays the same at the new size (CPU share scales "
     "with memory, so CPU-bound code may run longer with less)."
 )
@@ -53,9 +54,15 @@ def cost(gb_seconds: float, requests: int, arch: str = "x86_64") -> float:
 
 
 def suggest_memory(max_used_mb: int | None, configured_mb: int) -> int:
-    """The memory size to suggest: headroom over the largest use, never above what is set."""
+    """The memory size to suggest: headroom over the largest use, never above what is set.
+
+    A function that used all its memory (out of memory, or at the limit) is the exception:
+    it is suggested 1.3x its configured size.
+    """
     if max_used_mb is None:
         return configured_mb
+    if max_used_mb >= configured_mb:
+        return min(math.ceil(configured_mb * HEADROOM / STEP_MB) * STEP_MB, MAX_MB)
     wanted = math.ceil(max_used_mb * HEADROOM / STEP_MB) * STEP_MB
     return max(MIN_MB, min(wanted, MAX_MB, configured_mb))
 

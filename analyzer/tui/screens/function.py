@@ -105,7 +105,10 @@ def sizing_text(s: pricing.RightSizing | None) -> Text:
     for arch in pricing.PRICES:
         now, then = s.cost_now[arch], s.cost_suggested[arch]
         lines.append(f"{arch:<7} now {fmt.usd(now)} → {fmt.usd(then)} at suggested")
-    lines.append(f"saving {100 * s.saving_ratio:.0f}% if duration stays the same")
+    if s.saving_ratio >= 0:
+        lines.append(f"saving {100 * s.saving_ratio:.0f}% if duration stays the same")
+    else:
+        lines.append(f"costs {-100 * s.saving_ratio:.0f}% more: it used all its memory")
     lines.append("us-east-1 on-demand 2024 prices · p: price table")
     return Text("\n".join(lines))
 

@@ -41,3 +41,19 @@ def test_right_size_prices_both_architectures() -> None:
     gb_s_at_192 = 10.0 * 192 / 1024
     expected = 1 - pricing.cost(gb_s_at_192, 10) / pricing.cost(10.0, 10)
     assert (s.suggested_mb, s.saving_ratio) == (192, pytest.approx(expected))
+
+
+def test_function_that_used_all_its_memory_is_suggested_more() -> None:
+    """1,024 MB used of 1,024 MB (out of memory) suggests 1,024 x 1.3 -> 1,344 MB."""
+    assert pricing.suggest_memory(1024, 1024) == 1344
+
+
+def test_sizing_panel_says_when_the_suggestion_costs_more() -> None:
+    """The panel says 'costs N% more' instead of a negative saving."""
+    from analyzer.tui.screens.function import sizing_text
+
+    s = pricing.right_size(
+        invocations=10, billed_ms=10_000.0, gb_seconds=10.0, memory_mb=1024, max_used_mb=1024
+    )
+    text = sizing_text(s).plain
+    assert "costs" in text and "more" in text and "saving -" not in text
