@@ -139,7 +139,7 @@ def _stats(durations: list[float], inits: list[float]) -> dict[str, Any]:
     """Duration and init statistics in the report's shape (null when nothing is known)."""
     d = {q: quantile_cont(durations, v) for q, v in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))}
     d["max"] = max(durations) if durations else None
-    d["mean"] = sum(durations) / len(durations) if durations else None
+    d["mean"] = math.fsum(durations) / len(durations) if durations else None
     i = {"p50": quantile_cont(inits, 0.5), "p99": quantile_cont(inits, 0.99)}
     i["max"] = max(inits) if inits else None
     return {

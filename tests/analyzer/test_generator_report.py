@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ def test_function_durations_equal_quantile_cont(
     got = _function(report, name)
     durations = truth.durations[name]
     want_d = _expected_stats(durations, [0.5, 0.9, 0.99])
-    want_d += [max(durations), sum(durations) / len(durations)]
+    want_d += [max(durations), math.fsum(durations) / len(durations)]
     got_d = [got["duration_ms"][k] for k in ("p50", "p90", "p99", "max", "mean")]
     assert all(_close(g, w) for g, w in zip(got_d, want_d, strict=True)), (got_d, want_d)
     inits = truth.init_durations[name]
