@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from analyzer import queries
 from analyzer.load import LoadResult, load_paths
 from analyzer.store import open_db
 
@@ -65,6 +66,15 @@ def test_fixture_invocation_columns(shape: str, engine: str) -> None:
         ).fetchall()
         assert len(rows) == 1, rid
         assert dict(zip(cols, rows[0], strict=True)) == cols, rid
+
+
+@pytest.mark.parametrize("engine", ["auto", "python"])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_fixture_report_totals(shape: str, engine: str) -> None:
+    """The report's totals block (queries.summary) equals the fixture's expected totals."""
+    con, _, exp = _load(shape, engine)
+    # its own cursor: summary() leaves a result open on the connection it is given
+    assert queries.summary(con.cursor())["totals"] == exp["totals"]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
