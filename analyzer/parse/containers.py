@@ -108,6 +108,14 @@ def unwrap_lines(text: str, fmt: str) -> Unwrapped:
     return out
 
 
+class BrokenJson(ValueError):
+    """Text that stops being valid JSON at character `pos`."""
+
+    def __init__(self, pos: int) -> None:
+        super().__init__(f"invalid JSON at character {pos}")
+        self.pos = pos
+
+
 def iter_json_values(text: str) -> Iterator[Any]:
     """Every JSON value in `text`: one document, NDJSON or objects back to back."""
     dec = json.JSONDecoder()
@@ -120,7 +128,7 @@ def iter_json_values(text: str) -> Iterator[Any]:
         try:
             value, i = dec.raw_decode(text, i)
         except (ValueError, RecursionError):
-            raise ValueError(f"invalid JSON at character {i}") from None
+            raise BrokenJson(i) from None
         yield value
 
 
@@ -219,13 +227,45 @@ def _doc(out: Unwrapped, doc: Any) -> None:
     out.rejects.append(Reject(out.units, "not a log container", json.dumps(doc)[:1024]))
 
 
+_EVENTS_KEY = re.compile(r'"(?:events|logEvents)"\s*:\s*\[')
+_GROUP_KEY = re.compile(r'"(?:logGroupName|logGroup)"\s*:\s*"([^"\\]*)"')
+_STREAM_KEY = re.compile(r'"(?:logStreamName|logStream)"\s*:\s*"([^"\\]*)"')
+
+
+def _salvage(out: Unwrapped, text: str, start: int) -> bool:
+    """The complete events of a broken (cut) events page starting at `start`; True if any."""
+    m = _EVENTS_KEY.search(text, start)
+    if m is None:
+        return False
+    head = text[start : m.start()]
+    g, s = _GROUP_KEY.search(head), _STREAM_KEY.search(head)
+    dec = json.JSONDecoder()
+    i, n, got = m.end(), len(text), 0
+    while True:
+        while i < n and text[i] in " \t\r\n,":
+            i += 1
+        if i >= n or text[i] != "{":
+            break
+        try:
+            item, i = dec.raw_decode(text, i)
+        except (ValueError, RecursionError):
+            break
+        _event(out, item, s.group(1) if s else None, g.group(1) if g else None)
+        got += 1
+    return got > 0
+
+
 def unwrap_json(text: str) -> Unwrapped:
-    """get-log-events / filter-log-events pages, subscription payloads, Insights JSON."""
+    """get-log-events / filter-log-events pages, subscription payloads, Insights JSON.
+
+    A page cut short (truncated download) keeps its complete events and is marked truncated."""
     out = Unwrapped()
     try:
         for doc in iter_json_values(text):
             _doc(out, doc)
     except ValueError as exc:
+        if isinstance(exc, BrokenJson):
+            out.truncated = _salvage(out, text, exc.pos)
         out.units += 1
         out.rejects.append(Reject(out.units, f"JSON ends early or is broken ({exc})", ""))
     return out

@@ -131,6 +131,12 @@ def _py_events(
         un = unwrap_insights_csv(text)
     else:
         un = unwrap_json(text)
+    if un.truncated:
+        fl.status = "truncated"
+        fl.warnings.append(
+            f"{src.display}: JSON ends early or is broken (truncated download?); loaded the "
+            f"{len(un.events)} complete events before the break. Fetch the file again for the rest"
+        )
     rows, ev_rows, dupes = stage_rows(un)
     if dupes:
         fl.notes.append(f"{dupes} duplicate event ids counted once")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -66,6 +67,27 @@ def test_truncated_gzip_keeps_what_was_read(tmp_path: Path) -> None:
     assert result.lines > 0
     assert con.sql("SELECT status FROM files").fetchall() == [("truncated",)]
     assert any("000000.gz" in w and "ends early" in w for w in result.warnings)
+
+
+def test_truncated_json_page_keeps_complete_events(tmp_path: Path) -> None:
+    """A get-log-events page cut mid-event keeps its complete events; the file is 'truncated'."""
+    page = {
+        "events": [
+            {"timestamp": 1707858000000 + n, "message": line.split(" ", 1)[1] + "\n"}
+            for n, line in enumerate(_inv(1).splitlines() + _inv(2).splitlines())
+        ],
+        "nextForwardToken": "f/1",
+    }
+    text = json.dumps(page, indent=1)
+    cut = text.index("REPORT RequestId: " + RID.format(2)) + 10
+    f = tmp_path / "aws" / "lambda" / "fn" / "page.json"
+    f.parent.mkdir(parents=True)
+    f.write_text(text[:cut])
+    con = open_db(None)
+    result = load_paths(con, [str(tmp_path)])
+    assert (result.lines, result.events, result.rejected, result.invocations) == (6, 5, 1, 2)
+    assert con.sql("SELECT status FROM files").fetchall() == [("truncated",)]
+    assert any("page.json" in w and "5 complete events" in w for w in result.warnings)
 
 
 def test_concatenated_gzip_members_all_load(tmp_path: Path) -> None:
