@@ -21,7 +21,6 @@ from analyzer import sources as _sources
 from analyzer.merge import merge
 from analyzer.parse import forget as _forget
 from analyzer.parse.batch import batches, load_batch
-from analyzer.parse.sql_evidence import EVIDENCE_DDL
 from analyzer.parse.store_file import (
     LINE_FORMATS,
     FileLoad,
@@ -211,7 +210,6 @@ def load_paths(
     `engine="python"` skips the DuckDB fast path (the differential tests use it)."""
     srcs, warnings = _sources.expand(list(paths))
     result = LoadResult(warnings=warnings)
-    con.execute(EVIDENCE_DDL)
     con.execute("CREATE OR REPLACE TEMP TABLE _affected (request_id VARCHAR)")
     had_invocations = bool(scalar(con, "SELECT count(*) > 0 FROM invocations"))
     bar = _Progress(len(srcs), progress)

@@ -84,3 +84,33 @@ CREATE TABLE IF NOT EXISTS meta (
     key    VARCHAR PRIMARY KEY,
     value  VARCHAR
 );
+
+-- The loader's own table: every line that is evidence about an invocation or an environment,
+-- parsed (the invocations table is merged from it and events, so reloads stay exact).
+CREATE TABLE IF NOT EXISTS load_evidence (
+    file_id          INTEGER,
+    line_no          BIGINT,
+    ts               TIMESTAMP,
+    function         VARCHAR,
+    env_id           VARCHAR,
+    request_id       VARCHAR,
+    kind             VARCHAR,
+    version          VARCHAR,
+    duration_ms      DOUBLE,
+    billed_ms        DOUBLE,
+    memory_mb        INTEGER,
+    max_memory_mb    INTEGER,
+    init_ms          DOUBLE,
+    restore_ms       DOUBLE,
+    status           VARCHAR,
+    error_type       VARCHAR,
+    error_message    VARCHAR,
+    timeout_ms       DOUBLE,
+    remaining_ms     DOUBLE,
+    trigger          VARCHAR,
+    trace_id         VARCHAR,
+    cold_start       BOOLEAN,
+    runtime_version  VARCHAR,
+    phase            VARCHAR,
+    init_type        VARCHAR
+);

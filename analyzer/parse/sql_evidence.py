@@ -31,19 +31,6 @@ _V_RUNTIME = rx(f"Runtime Version: ({NSP}+)")
 _V_RIDERR = f"regexp_extract(message, '^RequestId: {NSP}+ Error: ([^\\n\\r]*)', 1)"
 
 
-EVIDENCE_DDL = """
-CREATE TABLE IF NOT EXISTS load_evidence (
-    file_id INTEGER, line_no BIGINT, ts TIMESTAMP, function VARCHAR, env_id VARCHAR,
-    request_id VARCHAR, kind VARCHAR, version VARCHAR, duration_ms DOUBLE, billed_ms DOUBLE,
-    memory_mb INTEGER, max_memory_mb INTEGER, init_ms DOUBLE, restore_ms DOUBLE,
-    status VARCHAR, error_type VARCHAR, error_message VARCHAR, timeout_ms DOUBLE,
-    remaining_ms DOUBLE, trigger VARCHAR, trace_id VARCHAR, cold_start BOOLEAN,
-    runtime_version VARCHAR, phase VARCHAR, init_type VARCHAR
-)
-"""
-"""Every line that is evidence about an invocation or an environment, parsed; the loader's
-own table (the invocations table is merged from it, so reloads stay exact)."""
-
 _EV_PATHS = (
     "['$.record.version', '$.record.status', '$.record.errorType', '$.record.tracing.value', "
     "'$.record.metrics.durationMs', '$.record.metrics.billedDurationMs', "
