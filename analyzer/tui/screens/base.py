@@ -1,17 +1,18 @@
-"""What every data screen shares: filter bar, query thread, search, sort and export keys."""
+"""What every data screen shares: filter bar, query worker, search, sort and export keys."""
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import duckdb
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static
+from textual.worker import get_current_worker
 
 from analyzer.filters import Filters
 from analyzer.tui.filterbar import FilterBar
@@ -43,7 +44,7 @@ _KEY_NAMES = {"escape": "esc", "slash": "/", "question_mark": "?"}
 
 
 class DataReady(Message):
-    """A query thread finished: `data` is what the screen's `fetch` returned."""
+    """A query worker finished: `data` is what the screen's `fetch` returned."""
 
     def __init__(self, data: Any, filters: Filters) -> None:
         super().__init__()
@@ -54,7 +55,7 @@ class DataReady(Message):
 
 
 class QueryFailed(Message):
-    """A query thread failed: `error` says why."""
+    """A query worker failed: `error` says why."""
 
     def __init__(self, error: str) -> None:
         super().__init__()
@@ -87,7 +88,7 @@ class DataScreen(Screen[None]):
         self.shown: Filters | None = None
         """The filters of the results on screen (None until the first results arrive)."""
         self.generation = 0
-        """Number of the latest query; a thread whose number is older drops its results."""
+        """Number of the latest query; a worker whose number is older drops its results."""
 
     @property
     def lsapp(self) -> LambdascopeApp:
@@ -125,29 +126,22 @@ class DataScreen(Screen[None]):
         self.lsapp.filters = event.filters
 
     def reload(self) -> None:
-        """Query for the current filters in a new thread; results of older queries are dropped.
-
-        A plain thread starts at once; a Textual thread worker starts only when the event
-        loop comes round, after the screen switch's style work (20-40 ms of a select).
-        """
+        """Start the query worker for the current filters."""
         self.generation += 1
         # Cursors are made here, on the UI thread: the connection itself is not thread-safe.
-        cursor = self.lsapp.con.cursor()
-        args = (self.lsapp.filters, cursor, self.generation)
-        threading.Thread(
-            target=self._query, args=args, name="lambdascope-query", daemon=True
-        ).start()
+        self.run_query(self.lsapp.filters, self.lsapp.con.cursor(), self.generation)
 
-    def _query(self, filters: Filters, cur: duckdb.DuckDBPyConnection, generation: int) -> None:
-        """Run `fetch` on its own cursor (query thread); post the result unless outdated."""
+    @work(thread=True, exclusive=True, group="query")
+    def run_query(self, filters: Filters, cur: duckdb.DuckDBPyConnection, generation: int) -> None:
+        """Run `fetch` on its own DuckDB cursor off the UI thread; post the result."""
         try:
             data = self.fetch(cur, filters)
-        except Exception as exc:  # shown, not raised: a thread's traceback would garble the UI
+        except Exception as exc:  # shown, not raised: a failed query must not end the app
             self.post_message(QueryFailed(f"{type(exc).__name__}: {exc}"))
             return
         finally:
             cur.close()
-        if generation == self.generation:
+        if generation == self.generation and not get_current_worker().is_cancelled:
             self.post_message(DataReady(data, filters))
 
     def on_query_failed(self, message: QueryFailed) -> None:
@@ -155,7 +149,7 @@ class DataScreen(Screen[None]):
         self.notify(f"query failed: {message.error}", severity="error", markup=False)
 
     def fetch(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> Any:
-        """Query what the screen shows (runs in a query thread)."""
+        """Query what the screen shows (runs in a worker thread)."""
         return None
 
     def on_data_ready(self, message: DataReady) -> None:

@@ -343,3 +343,17 @@ async def test_clicking_a_function_row_opens_it(db: duckdb.DuckDBPyConnection) -
         await until(pilot, lambda: isinstance(app.screen, FunctionScreen))
         await settle(pilot, FunctionScreen)
         assert app.screen.function == "billing"  # type: ignore[attr-defined]
+
+
+@sync
+async def test_failed_query_is_a_notification_not_a_crash() -> None:
+    """A query that fails (no init_failures table) is notified; the app keeps running."""
+    from analyzer.store import open_db
+
+    con = open_db(None)
+    con.execute("DROP TABLE init_failures")
+    app = make_app(con)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+        await until(pilot, lambda: any("query failed" in n.message for n in app._notifications))
+        assert app.return_code is None
