@@ -2,59 +2,82 @@
 
 It reads each export request and answers 200 with an empty protobuf body, like a
 collector extension on 127.0.0.1 would; it runs in a separate process so it does not
-compete for the benchmark's GIL. `python -m benchmarks.wrapper_sink` prints its port.
+compete for the benchmark's GIL, and counts POSTs per path (GET /stats).
+`python -m benchmarks.wrapper_sink` prints its port.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 import urllib.request
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 _counts: Counter[str] = Counter()
 """POSTs received per path."""
 
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet."""
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
-        _counts[self.path] += 1
-        self._answer(b"", "application/x-protobuf")
-
-    def do_GET(self) -> None:
-        """`/stats`: POST counts per path, as JSON."""
-        self._answer(json.dumps(dict(_counts)).encode(), "application/json")
-
-    def _answer(self, body: bytes, content_type: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+_OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n"
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Connection(asyncio.Protocol):
+    """HTTP/1.1 keep-alive: parse just enough (request line, Content-Length), answer 200.
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """An exporter that gave up and reset the connection is not news."""
+    A collector extension is native code answering in tens of µs; http.server's header
+    parsing alone costs more than that, so the sink does the minimum in an event loop.
+    """
+
+    def __init__(self) -> None:
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            head_end = self.buffer.find(b"\r\n\r\n")
+            if head_end < 0:
+                return
+            head = self.buffer[:head_end].decode("latin-1")
+            length = 0
+            for line in head.split("\r\n")[1:]:
+                name, _, value = line.partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value)
+            if len(self.buffer) < head_end + 4 + length:
+                return
+            self.buffer = self.buffer[head_end + 4 + length :]
+            self._answer(head.split(" ", 2))
+
+    def _answer(self, request_line: list[str]) -> None:
+        assert self.transport is not None
+        method, path = request_line[0], request_line[1] if len(request_line) > 1 else "/"
+        if method == "POST":
+            _counts[path] += 1
+            self.transport.write(_OK)
+            return
+        body = json.dumps(dict(_counts)).encode()
+        self.transport.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+
+
+async def _serve() -> None:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(_Connection, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
 
 
 def serve() -> None:
     """Serve until killed; the first stdout line is the port."""
-    server = _Server(("127.0.0.1", 0), _Handler)
-    print(server.server_address[1], flush=True)
-    server.serve_forever()
+    asyncio.run(_serve())
 
 
 class Sink:
