@@ -72,3 +72,33 @@ def test_insights_unreachable_into_a_pipe_is_one_error_line(tmp_path: Path) -> N
     assert proc.stdout == ""  # the Textual UI would have drawn escape codes here
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("lambdascope analyze: "), proc.stderr
+
+
+def _one_invocation_log(path: Path, rid: str) -> None:
+    """A log file holding one complete invocation of function 'f'."""
+    path.write_text(
+        f"2026-11-24T08:00:00.000Z START RequestId: {rid} Version: $LATEST\n"
+        f"2026-11-24T08:00:00.900Z END RequestId: {rid}\n"
+        f"2026-11-24T08:00:00.900Z REPORT RequestId: {rid}\tDuration: 10.00 ms\t"
+        "Billed Duration: 11 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t\n",
+        encoding="utf-8",
+    )
+
+
+def _total_invocations(stdout: str) -> int:
+    """The invocations column of the report's (total) row."""
+    row = next(line for line in stdout.splitlines() if line.startswith("(total)"))
+    return int(row.split()[1])
+
+
+def test_analyze_cache_forgets_a_deleted_file(tmp_path: Path) -> None:
+    """After a log file is deleted, `analyze` on the same folder no longer counts it."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    _one_invocation_log(logs / "a.log", "11111111-1111-4111-8111-111111111111")
+    _one_invocation_log(logs / "b.log", "22222222-2222-4222-8222-222222222222")
+    first = _run(["analyze", str(logs), "--function", "f"], tmp_path)
+    (logs / "b.log").unlink()
+    second = _run(["analyze", str(logs), "--function", "f"], tmp_path)
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert (_total_invocations(first.stdout), _total_invocations(second.stdout)) == (2, 1)
