@@ -87,6 +87,8 @@ class DataScreen(Screen[None]):
         """The last search text."""
         self.shown: Filters | None = None
         """The filters of the results on screen (None until the first results arrive)."""
+        self.stale = False
+        """Whether the filters changed while the screen was hidden (query when shown)."""
         self.generation = 0
         """Number of the latest query; a worker whose number is older drops its results."""
 
@@ -117,9 +119,17 @@ class DataScreen(Screen[None]):
         self.reload()
 
     def _filters_changed(self, filters: Filters) -> None:
-        """Show the app's filters in this screen's bar and query again."""
+        """Show the app's filters in this screen's bar; query now, or when next shown."""
         self.query_one(FilterBar).show(filters)
-        self.reload()
+        if self.is_current:
+            self.reload()
+        else:  # a hidden screen's queries would only slow the one the user looks at
+            self.stale = True
+
+    def on_screen_resume(self) -> None:
+        """Shown again: query if the filters changed while hidden."""
+        if self.stale:
+            self.reload()
 
     def on_filter_bar_changed(self, event: FilterBar.Changed) -> None:
         """The user changed a filter here: it applies to every screen."""
@@ -127,6 +137,7 @@ class DataScreen(Screen[None]):
 
     def reload(self) -> None:
         """Start the query worker for the current filters."""
+        self.stale = False
         self.generation += 1
         # Cursors are made here, on the UI thread: the connection itself is not thread-safe.
         self.run_query(self.lsapp.filters, self.lsapp.con.cursor(), self.generation)

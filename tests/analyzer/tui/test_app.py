@@ -357,3 +357,21 @@ async def test_failed_query_is_a_notification_not_a_crash() -> None:
         await until(pilot, lambda: isinstance(app.screen, SummaryScreen))
         await until(pilot, lambda: any("query failed" in n.message for n in app._notifications))
         assert app.return_code is None
+
+
+@sync
+async def test_summary_follows_a_filter_set_on_the_function_screen(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    """outcome=timeout chosen on the function screen shows in the summary on going back."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot, FunctionScreen)
+        app.screen.query_one("#f-outcome").value = "timeout"  # type: ignore[attr-defined]
+        await until(pilot, lambda: app.filters.outcome == "timeout")
+        await settle(pilot, FunctionScreen)
+        await pilot.press("escape")
+        await settle(pilot, SummaryScreen)
+        assert [r["invocations"] for r in _table(app, "#functions").rows_data] == [4, 1]
