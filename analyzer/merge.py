@@ -15,9 +15,12 @@ _LS = "arg_max({c}, {{'t': ts, 'f': file_id, 'l': line_no}})"
 _VERSION = (
     "CASE WHEN starts_with(message, '{') THEN CASE WHEN json_valid(message) THEN "
     "json_extract_string(message, '$.record.version') END "
-    "WHEN contains(message, 'Version: ') THEN "
-    "nullif(regexp_extract(message, 'Version: ([^ \\t\\n\\r\\f]+)', 1), '') END"
+    "WHEN contains(message, 'Version: ') THEN coalesce(nullif(regexp_extract(substr(message, "
+    "strpos(message, 'Version: ') + 9), '^[^ \\t\\n\\r\\f]+'), ''), "
+    "nullif(regexp_extract(message, 'Version: ([^ \\t\\n\\r\\f]+)', 1), '')) END"
 )
+"""The version of a START line or a lambdascope record. The anchored match right after the first
+`Version: ` is the usual answer and much faster than the unanchored search it falls back to."""
 
 MERGE = f"""
 INSERT INTO invocations

@@ -118,10 +118,11 @@ def _gunzip(path: str, limit: int | None = None) -> Content:
     got = 0
     d = zlib.decompressobj(16 + zlib.MAX_WBITS)
     truncated = False
+    chunk = 1 << 20 if limit is None else 16384  # a head needs a few KiB of compressed data
     with open(path, "rb") as fh:
         pending = b""
         while limit is None or got < limit:
-            data = pending or fh.read(1 << 20)
+            data = pending or fh.read(chunk)
             pending = b""
             if not data:
                 truncated = not d.eof
@@ -136,7 +137,7 @@ def _gunzip(path: str, limit: int | None = None) -> Content:
             if d.eof:
                 pending = d.unused_data
                 if not pending:
-                    pending = fh.read(1 << 20)
+                    pending = fh.read(chunk)
                     if not pending:
                         break
                 d = zlib.decompressobj(16 + zlib.MAX_WBITS)

@@ -58,7 +58,9 @@ _JSON_PATHS = (
 )
 
 _NS = "[^ \\t\\n\\r\\f]"
-_NODE = f"^({TS}Z)\\t({_NS}+)\\t([A-Z]+)\\t([^\\n\\r]*)"
+_NODE = f"^({TS}Z)\\t({_NS}+)\\t([A-Z]+)\\t"
+"""Node's `ts<TAB>rid<TAB>LEVEL<TAB>text`; the text (after the match) is not captured."""
+_NODE_TEXT = "substr(msg, length(node.ts) + length(node.rid) + length(node.lvl) + 4)"
 _PYAPP = f"^\\[([A-Z]+)\\][\\t ]+({TS}Z)[\\t ]+({_NS}+)"
 _JAVA = f"^({TS}Z) ({_NS}+) (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) "
 _PYERR = "^\\[ERROR\\] ([A-Za-z_][A-Za-z0-9_.]*): ?"
@@ -127,7 +129,7 @@ WITH l AS ({_ONE_FILE if one_file else _MANY_FILES}
     CASE WHEN k0 IS NULL AND contains(msg, ' Task timed out after ')
          THEN regexp_extract(msg, '{_TIMEOUT}', ['ts', 'rid', 's']) END AS tmo,
     CASE WHEN k0 IS NULL AND substr(msg, 5, 1) = '-' AND contains(msg, chr(9))
-         THEN regexp_extract(msg, '{_NODE}', ['ts', 'rid', 'lvl', 'rest']) END AS node,
+         THEN regexp_extract(msg, '{_NODE}', ['ts', 'rid', 'lvl']) END AS node,
     CASE WHEN k0 IS NULL AND starts_with(msg, '[')
          THEN regexp_extract(msg, '{_PYAPP}', ['lvl', 'ts', 'rid']) END AS py,
     CASE WHEN k0 IS NULL AND substr(msg, 5, 1) = '-' AND contains(msg, 'Z ')
@@ -153,8 +155,9 @@ WITH l AS ({_ONE_FILE if one_file else _MANY_FILES}
         ELSE 'app' END
       WHEN k0 IS NOT NULL THEN k0
       WHEN tmo.ts <> '' THEN 'timeout'
-      WHEN node.ts <> '' THEN CASE WHEN node.lvl = 'ERROR' AND (starts_with(node.rest,
-        'Invoke Error') OR starts_with(node.rest, 'Uncaught Exception')) THEN 'error'
+      WHEN node.ts <> '' THEN CASE WHEN node.lvl <> 'ERROR' THEN 'app'
+        WHEN starts_with({_NODE_TEXT}, 'Invoke Error')
+          OR starts_with({_NODE_TEXT}, 'Uncaught Exception') THEN 'error'
         ELSE 'app' END
       WHEN py.ts <> '' THEN 'app'
       WHEN java.ts <> '' THEN 'app'

@@ -73,6 +73,15 @@ def test_paths_agree_on_odd_lines(tmp_path: Path) -> None:
         '2024-01-01T00:00:00.0082Z {"errorMessage":"npe","errorType":"java.lang.Oops",'
         '"stackTrace":["a.b(C.java:1)"]}',
         "2024-01-01T00:00:00.009Z END RequestId: abc",
+        "2024-01-01T00:00:00.010Z 2024-01-01T00:00:00.010Z\t0f1e2d3c-4b5a-4968-8776-655443322110"
+        "\tERROR\tInvoke Error \t{}",
+        "2024-01-01T00:00:00.011Z 2024-01-01T00:00:00.011Z\tr\u00efd\tERROR"
+        "\tUncaught Exception \t{}",
+        "2024-01-01T00:00:00.012Z 2024-01-01T00:00:00.012Z\t0f1e2d3c-4b5a-4968-8776-655443322110"
+        "\tERROR\tInvoke Errors are fine",
+        "2024-01-01T00:00:00.013Z 2024-01-01T00:00:00.013Z\tr2\tERRORS\tInvoke Error x",
+        "2024-01-01T00:00:00.014Z START RequestId: def Version:  x Version: 7",
+        "2024-01-01T00:00:00.015Z START RequestId: ghi Version: 8\tVersion: 9",
     ]
     f = tmp_path / "odd.log"
     f.write_text("\n".join(lines) + "\n", encoding="utf-8")
