@@ -99,7 +99,8 @@ def sizing_text(s: pricing.RightSizing | None) -> Text:
     lines = [
         "memory and cost (this selection)",
         f"configured {s.memory_mb:,} MB · max used {fmt.mb(s.max_used_mb)} MB",
-        f"suggested {s.suggested_mb:,} MB ({pricing.HEADROOM:.1f}x max used, 64 MB steps)",
+        f"suggested {s.suggested_mb:,} MB ({pricing.HEADROOM:.1f}x "
+        f"{'configured' if s.suggested_mb > s.memory_mb else 'max used'}, 64 MB steps)",
         f"{s.invocations:,} invocations · billed {s.billed_ms / 1000:,.1f} s",
     ]
     for arch in pricing.PRICES:

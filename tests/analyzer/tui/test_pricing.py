@@ -57,3 +57,4 @@ def test_sizing_panel_says_when_the_suggestion_costs_more() -> None:
     )
     text = sizing_text(s).plain
     assert "costs" in text and "more" in text and "saving -" not in text
+    assert "1.3x configured" in text
