@@ -252,14 +252,27 @@ def invocation(con: duckdb.DuckDBPyConnection, request_id: str) -> Row | None:
     return found[0] if found else None
 
 
+_LINES_SQL = """
+WITH own AS (
+  SELECT file_id, min(line_no) AS lo, max(line_no) AS hi, max(env_id) AS env_id
+  FROM events WHERE request_id = ? GROUP BY file_id
+)
+SELECT e.line_no, e.ts, e.kind, e.level, e.message, f.path
+FROM events e JOIN own o ON e.file_id = o.file_id AND e.line_no BETWEEN o.lo AND o.hi
+LEFT JOIN files f ON f.file_id = e.file_id
+WHERE e.request_id = ? OR (e.request_id IS NULL AND e.env_id IS NOT DISTINCT FROM o.env_id)
+ORDER BY e.file_id, e.line_no
+"""
+
+
 def invocation_lines(con: duckdb.DuckDBPyConnection, request_id: str) -> list[Row]:
-    """The log lines of one invocation in file order (START … REPORT, app lines, traceback)."""
-    sql = (
-        "SELECT e.line_no, e.ts, e.kind, e.level, e.message, f.path "
-        "FROM events e LEFT JOIN files f USING (file_id) "
-        "WHERE e.request_id = ? ORDER BY e.file_id, e.line_no"
-    )
-    return _rows(con, sql, [request_id])
+    """The log lines of one invocation in file order (START … REPORT, app lines, traceback).
+
+    Lines without a request id (a traceback's continuation lines in a message-only file)
+    count when they sit between the invocation's first and last line of the same file and
+    execution environment: an environment runs one invocation at a time.
+    """
+    return _rows(con, _LINES_SQL, [request_id, request_id])
 
 
 def right_sizing(con: duckdb.DuckDBPyConnection, filters: Filters) -> pricing.RightSizing | None:

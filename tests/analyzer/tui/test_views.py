@@ -102,3 +102,28 @@ def test_right_sizing_suggests_less_memory(db: duckdb.DuckDBPyConnection) -> Non
     assert sizing is not None
     assert sizing.suggested_mb < sizing.memory_mb
     assert sizing.cost_suggested["x86_64"] < sizing.cost_now["x86_64"]
+
+
+def test_invocation_lines_include_its_traceback_lines_without_request_id() -> None:
+    """Request-id-less lines between START and REPORT of the same environment belong to it."""
+    from analyzer.store import open_db
+
+    con = open_db(None)
+    rows = [
+        (1, "env-a", "r1", "start", "START RequestId: r1"),
+        (2, "env-a", None, "app", "Traceback (most recent call last):"),
+        (3, "env-b", None, "app", "another environment's line"),
+        (4, "env-a", "r1", "report", "REPORT RequestId: r1"),
+        (5, "env-a", None, "app", "after the invocation"),
+    ]
+    con.executemany(
+        "INSERT INTO events (file_id, line_no, env_id, request_id, kind, message) "
+        "VALUES (1, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    lines = [r["message"] for r in views.invocation_lines(con, "r1")]
+    assert lines == [
+        "START RequestId: r1",
+        "Traceback (most recent call last):",
+        "REPORT RequestId: r1",
+    ]
