@@ -28,7 +28,7 @@ WITH s AS (
   SELECT request_id, min(ts) FILTER (WHERE kind = 'start') AS start_line_ts,
     min(ts) AS se_first, max(ts) AS se_last, max(env_id) AS env_id,
     max(function) FILTER (WHERE function <> 'unknown') AS fn, any_value(function) AS fn_any,
-    any_value(message) FILTER (WHERE kind = 'start') AS start_msg,
+    any_value({_VERSION}) FILTER (WHERE kind = 'start') AS start_version,
     max(CASE WHEN kind = 'start' AND starts_with(message, '{{') THEN CASE
         WHEN json_valid(message) THEN nullif(regexp_extract(
           json_extract_string(message, '$.record.tracing.value'),
@@ -84,7 +84,7 @@ WITH s AS (
   SELECT request_id,
     coalesce(r.fn, s.fn, o.fn, r.fn_any, s.fn_any, o.fn_any) AS function,
     coalesce(r.env_id, s.env_id, o.env_id) AS env_id,
-    s.start_line_ts, s.start_msg, r.report_ts, least(s.se_first, o.first_ts) AS first_ts,
+    s.start_line_ts, s.start_version, r.report_ts, least(s.se_first, o.first_ts) AS first_ts,
     greatest(s.se_last, o.last_ts) AS last_ts,
     r.request_id IS NOT NULL AS has_report, coalesce(s.has_start, false) AS has_start,
     coalesce(o.has_ls, false) AS has_ls, coalesce(o.has_rd, false) AS has_rd,
@@ -103,7 +103,7 @@ WITH s AS (
     coalesce(r.trace_id, o.trace_id, s.trace_id, o.ls_trace) AS trace_id
   FROM s FULL JOIN r USING (request_id) FULL JOIN o USING (request_id)
 )
-SELECT function, coalesce({_VERSION.replace("message", "start_msg")}, ls_version) AS version,
+SELECT function, coalesce(start_version, ls_version) AS version,
   request_id, env_id,
   coalesce(start_line_ts,
            report_ts - to_microseconds(CAST(duration_ms * 1000 AS BIGINT)), first_ts),
