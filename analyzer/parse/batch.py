@@ -61,13 +61,14 @@ def load_batch(
             {"paths": [src.path for _, src, _ in batch], "compression": "gzip" if gz else "none"},
         )
         con.execute(_sql.BASE)
+        bom = bool(scalar(con, _sql.HAS_BOM))
         if len(batch) == 1:
             base = scalar(con, "SELECT base FROM _base")
             q = {"cfn": cli_function, "base": base or 0, "fid": lo, "gfn": rows[0][2]}
             q["env"] = rows[0][3]
-            con.execute(_sql.events_insert(_sql.stage_sql(fmt, one_file=True)), q)
+            con.execute(_sql.events_insert(_sql.stage_sql(fmt, one_file=True, bom=bom)), q)
         else:
-            con.execute(_sql.events_insert(_sql.stage_sql(fmt)), {"cfn": cli_function})
+            con.execute(_sql.events_insert(_sql.stage_sql(fmt, bom=bom)), {"cfn": cli_function})
         con.execute(_sql.RAW_REJECTS)
         if scalar(con, _sql.NEEDS_INHERIT, {"lo": lo, "hi": hi}):
             con.execute(_sql.INHERIT, {"lo": lo, "hi": hi})

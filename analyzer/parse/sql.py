@@ -77,26 +77,39 @@ def _uuid(x: str) -> str:
 
 _ONE_FILE = """
   SELECT rowid - $base + 1 AS line_no, $fid::INTEGER AS f_id, $gfn::VARCHAR AS f_gfn,
-         $env::VARCHAR AS f_env,
-         CASE WHEN rowid = $base THEN ltrim(line, chr(65279)) ELSE line END AS line
+         $env::VARCHAR AS f_env, {line} AS line
   FROM _raw"""
 _MANY_FILES = """
-  SELECT r.rowid - b.base + 1 AS line_no, b.f_id, b.f_gfn, b.f_env,
-         CASE WHEN r.rowid = b.base THEN ltrim(line, chr(65279)) ELSE line END AS line
+  SELECT r.rowid - b.base + 1 AS line_no, b.f_id, b.f_gfn, b.f_env, {line} AS line
   FROM _raw r JOIN _base b USING (fx)"""
+_BOM_LINE = {
+    True: "CASE WHEN rowid = {base} THEN ltrim(line, chr(65279)) ELSE line END",
+    False: "line",
+}
+
+HAS_BOM = """
+SELECT count(*) > 0 FROM _raw
+WHERE rowid IN (SELECT base FROM _base) AND starts_with(line, chr(65279))
+"""
+"""Does the first line of any file of the batch start with a byte order mark?"""
 
 
-def stage_sql(fmt: str, *, one_file: bool = False) -> str:
+def stage_sql(fmt: str, *, one_file: bool = False, bom: bool = True) -> str:
     """A SELECT over `_raw` giving the stage rows (line_no, reject, cont, ts, stream, rid,
     level, kind, msg, fn, env, gfn) of one line-oriented format; rejects are left out.
 
     `one_file` takes the file's id, path hints and first rowid as parameters ($fid, $gfn,
-    $env, $base) instead of joining `_base` (the common single-file case, a little faster)."""
+    $env, $base) instead of joining `_base` (the common single-file case, a little faster).
+    `bom=False` (no file of the batch starts with a byte order mark) skips stripping it."""
     cont = "pts = ''" if fmt in ("export", "tail") else "false"
     jl = "coalesce(nullif(jx[2], ''), jx[3])"
+    if one_file:
+        lines = _ONE_FILE.format(line=_BOM_LINE[bom].format(base="$base"))
+    else:
+        lines = _MANY_FILES.format(line=_BOM_LINE[bom].format(base="b.base"))
     jrid = _uuid("coalesce(nullif(jx[4], ''), jx[5])")
     return f"""
-WITH l AS ({_ONE_FILE if one_file else _MANY_FILES}
+WITH l AS ({lines}
 ), p AS (
   SELECT line_no, f_id, f_gfn, f_env, line, {_PREFIX[fmt]} FROM l
 ), m AS (

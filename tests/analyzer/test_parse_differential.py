@@ -90,6 +90,21 @@ def test_paths_agree_on_odd_lines(tmp_path: Path) -> None:
         assert fast[name] == slow[name], name
 
 
+@pytest.mark.parametrize("bom_first", [False, True])
+def test_paths_agree_on_byte_order_marks(tmp_path: Path, bom_first: bool) -> None:
+    """A BOM opening any file of a batch is dropped; one opening a later line is kept."""
+    start = "2024-01-01T00:00:00.000Z START RequestId: abc Version: 1\n"
+    mid = "\ufeff2024-01-01T00:00:00.001Z START RequestId: def Version: 2\n"
+    (tmp_path / "a.log").write_text(("\ufeff" if bom_first else "") + start + mid)
+    (tmp_path / "b.log").write_text("\ufeff" + start.replace("abc", "ghi"))
+    files = [str(tmp_path / "a.log"), str(tmp_path / "b.log")]
+    fast, slow = _tables(files, "auto"), _tables(files, "python")
+    for name in TABLES:
+        assert fast[name] == slow[name], name
+    one_fast, one_slow = _tables(files[:1], "auto"), _tables(files[:1], "python")
+    assert one_fast == one_slow
+
+
 @pytest.mark.parametrize("shape", LINE_SHAPES)
 def test_fast_path_reads_line_shapes(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Line-oriented fixtures go through DuckDB: the Python loader is never called for them."""
