@@ -100,9 +100,15 @@ def _size(line: str) -> int:
     return len(line) - 1 if line.isascii() else len(line.encode("utf-8", "replace")) - 1
 
 
+_LAST_RESORT_CHARS = (64, 16, 4)
+"""Lengths every string field is clipped to, in turn, when clipping the name was not enough."""
+_OURS = frozenset({"ts", "outcome", "trigger"})
+"""String fields of fixed form that are never clipped."""
+
+
 def _shrink(event_dict: MutableMapping[str, Any], excess: int) -> str:
     """Fit a record without error into MAX_LINE_BYTES: drop trace_id (Lambda's REPORT line has
-    it too when X-Ray is active), then clip the function name."""
+    it too when X-Ray is active), then clip the function name, then every string field."""
     if "trace_id" in event_dict:
         del event_dict["trace_id"]
         line = _render(event_dict)
@@ -113,7 +119,15 @@ def _shrink(event_dict: MutableMapping[str, Any], excess: int) -> str:
     if isinstance(name, str):
         keep = max(MIN_FUNCTION_CHARS, len(name) - excess)
         event_dict["function"] = name[:keep]
-    return _render(event_dict)
+    line = _render(event_dict)
+    for chars in _LAST_RESORT_CHARS:
+        if _size(line) <= MAX_LINE_BYTES:
+            break
+        for key, value in event_dict.items():
+            if isinstance(value, str) and len(value) > chars and key not in _OURS:
+                event_dict[key] = value[:chars]
+        line = _render(event_dict)
+    return line
 
 
 def render_line(_logger: object, _method: str, event_dict: MutableMapping[str, Any]) -> str:

@@ -18,7 +18,8 @@ _RECORD_SOURCES: dict[str, Trigger] = {
     "aws:ses": ("pubsub", "ses"),
     "aws:codecommit": ("other", "codecommit"),
 }
-"""`Records[0].eventSource` (`EventSource` for SNS) → trigger."""
+"""`Records[0].eventSource` (`EventSource` for SNS) → trigger. The source is only ever one of
+these fixed names: any other value (a user's own payload) is reported as "other"."""
 
 _BATCH_SOURCES: dict[str, Trigger] = {
     "aws:kafka": ("pubsub", "kafka"),
@@ -26,6 +27,7 @@ _BATCH_SOURCES: dict[str, Trigger] = {
     "aws:mq": ("pubsub", "mq"),
     "aws:amq": ("pubsub", "mq"),
     "aws:rmq": ("pubsub", "mq"),
+    "aws:docdb": ("datasource", "docdb"),
 }
 """Top-level `eventSource` of batch events whose records are grouped in a dict."""
 
@@ -54,8 +56,7 @@ def _records(first: Any) -> Trigger | None:
         return None
     source = first.get("eventSource") or first.get("EventSource")
     if isinstance(source, str):
-        other = ("other", source[4:] if source[:4] == "aws:" else "other")
-        return _RECORD_SOURCES.get(source, other)
+        return _RECORD_SOURCES.get(source, OTHER)  # never the event's own text
     if "cf" in first:
         return ("http", "cloudfront")
     return None

@@ -12,7 +12,7 @@ import pytest
 from lambdascope import _record, instrument
 from lambdascope._config import Config
 from lambdascope._invocation import Invocation, Runtime
-from lambdascope._output import render_line
+from lambdascope._output import pop_sink, push_sink, render_line
 from lambdascope.testing import FakeContext, fake_context
 
 KEYS_SUCCESS_COLD = [
@@ -255,3 +255,29 @@ def test_full_record_with_every_key_follows_record_keys(monkeypatch: pytest.Monk
     inv.init_ms = 12.5
     full = rt._full_record(inv, "error", ValueError("bad"), 0.01, 100, True)
     assert tuple(full) == _record.RECORD_KEYS
+
+
+def test_hostile_event_and_context_give_a_bounded_record_without_event_text() -> None:
+    """A long eventSource and long odd context strings give lines <= 512 bytes, no event text."""
+    ctx = fake_context(function_name="é" * 200, request_id="\x01" * 200, function_version="ü" * 200)
+    lines: list[str] = []
+    push_sink(lines.append)
+    try:
+        for _ in range(2):  # cold (full record) and warm (fast literal)
+            ok_handler({"Records": [{"eventSource": "aws:" + "x" * 3000}]}, ctx)
+    finally:
+        pop_sink(lines.append)
+    assert [len(line.encode()) - 1 <= 512 for line in lines] == [True, True]
+    assert not any("xxxx" in line for line in lines)
+
+
+def test_shrinking_clips_every_long_string_field() -> None:
+    """A record whose strings are all long and multi-byte is clipped to <= 512 bytes, ts intact."""
+    rt, inv = _fresh_invocation()
+    rec = rt._full_record(inv, "success", None, 0.01, 100, True)
+    rec.update(function="é" * 64, version="ü" * 64, env_id="\x02" * 64)
+    rec.update(request_id="\x01" * 64, init_type="ß" * 64, source="ö" * 64)
+    ts = rec["ts"]
+    line = render_line(None, "msg", rec)
+    assert len(line.encode()) - 1 <= 512
+    assert json.loads(line)["ts"] == ts

@@ -244,6 +244,11 @@ def test_unknown_or_odd_events_are_other(event: object) -> None:
     assert detect(event) == ("other", "other")
 
 
-def test_unknown_aws_record_source_keeps_its_name() -> None:
-    """A record source we do not list is reported by its own name with trigger other."""
-    assert detect({"Records": [{"eventSource": "aws:newservice"}]}) == ("other", "newservice")
+@pytest.mark.parametrize(
+    "source",
+    ["aws:newservice", "aws:secret-token=abc123", "aws:" + "x" * 3000],
+    ids=["new", "secret", "long"],
+)
+def test_unlisted_record_source_is_other(source: str) -> None:
+    """A record source not in the allow-list is ("other", "other"): the event's text never leaks."""
+    assert detect({"Records": [{"eventSource": source}]}) == ("other", "other")
