@@ -57,8 +57,14 @@ def function_of(log: str, stream: str) -> str:
     return m.group("fn") if m and m.group("fn") else group
 
 
-def to_invocation(row: dict[str, str]) -> tuple[Any, ...] | None:
-    """One `invocations` row (function .. source) from a query row; None without a time."""
+def to_invocation(
+    row: dict[str, str], marks: dict[str, tuple[str, str | None]] | None = None
+) -> tuple[Any, ...] | None:
+    """One `invocations` row (function .. source) from a query row; None without a time.
+
+    `marks` (request id -> outcome, error type) are the failures other lines showed; a
+    REPORT without `Status:` and without a mark is a success.
+    """
     end = parse_ts(row.get("@timestamp", ""))
     if end is None:
         return None
@@ -68,7 +74,11 @@ def to_invocation(row: dict[str, str]) -> tuple[Any, ...] | None:
     init, restore = _float(row.get("@initDuration")), _float(row.get("restoreDuration"))
     memory, used = _float(row.get("@memorySize")), _float(row.get("@maxMemoryUsed"))
     status = (row.get("status") or "").lower()
-    outcome = status if status in {"timeout", "error"} else "success"
+    mark = (marks or {}).get(row["@requestId"])
+    outcome = status if status in {"timeout", "error"} else mark[0] if mark else "success"
+    if mark and mark[0] == "timeout":
+        outcome = "timeout"
+    etype = row.get("errorType") or (mark[1] if mark else None)
     start = end - timedelta(milliseconds=duration) if duration is not None else end
     return (
         function_of(row.get("@log", ""), stream),
@@ -85,7 +95,7 @@ def to_invocation(row: dict[str, str]) -> tuple[Any, ...] | None:
         round(memory / MB) if memory is not None else None,
         round(used / MB) if used is not None else None,
         outcome,
-        row.get("errorType") or None,
+        etype if outcome != "success" else None,
         "insights",
     )
 
@@ -130,10 +140,15 @@ def _stage(con: duckdb.DuckDBPyConnection, values: list[tuple[Any, ...]]) -> Non
         os.unlink(path)
 
 
-def insert_rows(con: duckdb.DuckDBPyConnection, groups: list[str], rows: Iterable[Any]) -> int:
+def insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    groups: list[str],
+    rows: Iterable[Any],
+    marks: dict[str, tuple[str, str | None]] | None = None,
+) -> int:
     """Insert query rows as invocations, their REPORT events, a `files` entry and
     environments; return how many invocations were new."""
-    values = [v for v in (to_invocation(r) for r in rows) if v is not None]
+    values = [v for v in (to_invocation(r, marks) for r in rows) if v is not None]
     row = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM files").fetchone()
     file_id = int(row[0]) if row else 1
     _stage(con, values)

@@ -3,6 +3,9 @@
 The query (`dashboards/insights/invocations.query`, kept equal to `QUERY` by a test) has
 Logs Insights parse every REPORT line into one row per invocation; only those rows travel,
 and they fill the same tables as loading files does, so report and dashboard work unchanged.
+A second query per window (`ERRORS_QUERY`, dashboards/insights/errors.query) finds the lines
+that make an invocation fail without a REPORT `Status:` (handler exceptions, legacy timeouts,
+lambdascope records), so errors are counted as loading the files would count them.
 A query returns at most 10,000 rows: a time range that hits the cap is split in two and
 each half queried again, down to one second.
 """
@@ -20,6 +23,7 @@ from typing import Any
 import duckdb
 
 from analyzer.aws._client import AwsError, AwsTarget, aws_errors, make_client
+from analyzer.aws._insights_errors import ERRORS_QUERY, error_marks
 from analyzer.aws._insights_rows import _float, insert_rows, parse_ts
 
 QUERY = (
@@ -85,6 +89,7 @@ def load_insights(
     logs = client or make_client("logs", AwsTarget(region, profile, endpoint_url))
     start, end = math.floor(since.timestamp()), math.ceil(until.timestamp()) - 1
     rows: dict[str, dict[str, str]] = {}
+    failures: list[dict[str, str]] = []
     groups = list(log_groups)
     with aws_errors("Logs Insights"):
         for i in range(0, len(groups), MAX_GROUPS):
@@ -96,10 +101,26 @@ def load_insights(
             def collect(window: tuple[int, int], chunk: list[str] = chunk) -> list[dict[str, str]]:
                 return _collect(logs, chunk, window, sleep, row_cap)
 
+            def failed(window: tuple[int, int], chunk: list[str] = chunk) -> list[dict[str, str]]:
+                return _collect(logs, chunk, window, sleep, row_cap, ERRORS_QUERY)
+
             with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
                 for result in pool.map(collect, windows):
                     rows.update((r["@requestId"], r) for r in result if r.get("@requestId"))
-    return insert_rows(con, groups, rows.values())
+                for result in pool.map(failed, contiguous(windows, start, end)):
+                    failures += result
+    return insert_rows(con, groups, rows.values(), error_marks(rows.values(), failures))
+
+
+def contiguous(windows: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """`windows` stretched to cover [start, end] without gaps (failure lines can fall in a
+    bin without REPORT lines, e.g. just before an invocation's REPORT in the next bin)."""
+    out: list[tuple[int, int]] = []
+    lo = start
+    for i, (_, hi) in enumerate(windows):
+        out.append((lo, end if i == len(windows) - 1 else hi))
+        lo = hi + 1
+    return out
 
 
 def _collect(
@@ -108,13 +129,14 @@ def _collect(
     window: tuple[int, int],
     sleep: Callable[[float], None],
     row_cap: int,
+    query: str = QUERY,
 ) -> list[dict[str, str]]:
     """Rows of one window; a window that hits the cap is split in halves and re-queried."""
     out: list[dict[str, str]] = []
     pending = [window]
     while pending:
         lo, hi = pending.pop()
-        result = run_query(logs, groups, lo, hi, sleep)
+        result = run_query(logs, groups, lo, hi, sleep, query)
         if len(result) >= row_cap and hi > lo:
             mid = (lo + hi) // 2
             pending += [(mid + 1, hi), (lo, mid)]

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+STREAM = "2025/08/15/[$LATEST]3893a1b2c3d4e5f60718293a4b5c6d7e"
+
 
 def report_row(
     ts_ms: int, rid: str, fn: str, *, duration: float, init: float | None, status: str | None
@@ -26,7 +28,7 @@ def report_row(
         "@timestamp": ts,
         "@requestId": rid,
         "@log": f"123456789012:/aws/lambda/{fn}",
-        "@logStream": "2025/08/15/[$LATEST]3893a1b2c3d4e5f60718293a4b5c6d7e",
+        "@logStream": STREAM,
         "@duration": f"{duration:g}",
         "@billedDuration": f"{float(int(duration) + 1)}",
         "@memorySize": "1.28E8",
@@ -39,6 +41,16 @@ def report_row(
         if status == "error":
             row["errorType"] = "Runtime.ExitError"
     return row
+
+
+def line_row(ts_ms: int, message: str, *, stream: str = STREAM, rid: str = "") -> dict[str, Any]:
+    """One row of the failure-lines query (no @requestId unless Insights found one)."""
+    ts = datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    row: dict[str, Any] = {"_ms": ts_ms, "_kind": "line", "@timestamp": ts}
+    row.update({"@log": "123456789012:/aws/lambda/orders", "@logStream": stream})
+    if rid:
+        row["@requestId"] = rid
+    return {**row, "@message": message}
 
 
 def _binned(rows: list[dict[str, Any]], width_ms: int, field: str) -> list[dict[str, Any]]:
@@ -58,7 +70,11 @@ def _binned(rows: list[dict[str, Any]], width_ms: int, field: str) -> list[dict[
 
 
 class FakeInsights:
-    """Serves `rows` (each with '_ms') to StartQuery/GetQueryResults; context manager."""
+    """Serves `rows` (each with '_ms') to StartQuery/GetQueryResults; context manager.
+
+    Rows with `'_kind': 'line'` are other log lines: only the failure-lines query (it starts
+    `filter @message like`) gets them; every other query gets the REPORT rows.
+    """
 
     def __init__(
         self, rows: list[dict[str, Any]], *, cap: int = 10_000, running_polls: int = 1,
@@ -98,7 +114,11 @@ class FakeInsights:
             lo, hi = body["startTime"] * 1000, body["endTime"] * 1000 + 999
             self.started.append((body["startTime"], body["endTime"]))
             self.queries.append(body["queryString"])
-            hits = [r for r in self.rows if lo <= r["_ms"] <= hi]
+            lines = body["queryString"].startswith("filter @message like")
+            hits = [
+                r for r in self.rows
+                if lo <= r["_ms"] <= hi and (r.get("_kind") == "line") == lines
+            ]  # fmt: skip
             binned = re.search(r"by bin\((\d+)([mhd])\)", body["queryString"])
             if binned:
                 unit = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}[binned.group(2)]
@@ -111,7 +131,7 @@ class FakeInsights:
         if q["polls"] <= self.running_polls:
             return {"results": [], "status": "Running"}
         results = [
-            [{"field": k, "value": v} for k, v in r.items() if k != "_ms"] for r in q["rows"]
+            [{"field": k, "value": v} for k, v in r.items() if k[0] != "_"] for r in q["rows"]
         ]
         stats = {"recordsMatched": float(len(results)), "recordsScanned": 1.0, "bytesScanned": 1.0}
         return {"results": results, "statistics": stats, "status": self.final_status}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from _aws_insights_fake import FakeInsights, report_row
+from _aws_insights_fake import FakeInsights, line_row, report_row
 from _support.moto_server import MotoServer
 
 from analyzer import queries
@@ -98,7 +98,7 @@ def test_polls_until_the_query_completes(moto: MotoServer):
         load_insights(con, ["/aws/lambda/orders"], client=client, sleep=pauses.append,
                       since=datetime.fromtimestamp(T0_MS / 1000, UTC),
                       until=datetime.fromtimestamp(T0_MS / 1000 + 60, UTC))  # fmt: skip
-    assert pauses == [0.5, 1.0, 2.0, 4.0] * 2  # the hourly count, then the rows
+    assert pauses == [0.5, 1.0, 2.0, 4.0] * 3  # the count, the rows, the failure lines
 
 
 def test_failed_query_is_a_clear_error(moto: MotoServer):
@@ -154,7 +154,7 @@ def test_cli_namespace_form_reads_groups_times_and_endpoint(moto: MotoServer):
 
 
 def test_quiet_bins_are_merged_into_one_query(moto: MotoServer):
-    """Forty quiet one-minute bins cost one count query and one row query."""
+    """Forty quiet one-minute bins cost one count, one row and one failure-line query."""
     rows = [
         {**report_row(T0_MS + i * 80_000, f"r{i}", "orders", duration=5, init=None,
                       status=None), "_ms": T0_MS + i * 80_000}
@@ -163,7 +163,7 @@ def test_quiet_bins_are_merged_into_one_query(moto: MotoServer):
     con = open_db(None)
     with FakeInsights(rows) as fake:
         assert _load(fake, con) == 40
-    assert len(fake.started) == 2
+    assert len(fake.started) == 3  # count, rows, failure lines
 
 
 def test_busy_hour_is_cut_so_no_query_hits_the_cap(moto: MotoServer):
@@ -193,3 +193,73 @@ def test_each_invocation_gets_its_report_line_as_an_event(moto: MotoServer):
     (message,) = con.execute("SELECT message FROM events WHERE request_id = 'req-3'").fetchone()
     assert message.startswith("REPORT RequestId: req-3\tDuration: 103.00 ms")
     assert "Memory Size: 128 MB" in message and "Status: timeout" in message
+
+
+RID = "11111111-2222-3333-4444-555555555555"
+ERR_LOG = (
+    "2025-08-15T12:44:57.000Z START RequestId: {rid} Version: $LATEST\n"
+    "2025-08-15T12:44:57.010Z [ERROR] ValueError: card declined\n"
+    "Traceback (most recent call last):\n"
+    "2025-08-15T12:44:57.012Z END RequestId: {rid}\n"
+    "2025-08-15T12:44:57.012Z REPORT RequestId: {rid}\tDuration: 12.00 ms\t"
+    "Billed Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 67 MB\t\n"
+)
+
+
+def _failed_invocation_rows() -> list[dict[str, object]]:
+    """What Insights returns for ERR_LOG: a REPORT without Status, an [ERROR] line."""
+    report = {**report_row(T0_MS + 12, RID, "orders", duration=12.0, init=None, status=None)}
+    line = line_row(T0_MS + 10, "[ERROR] ValueError: card declined\nTraceback (most recent")
+    return [{**report, "_ms": T0_MS + 12}, line]
+
+
+def test_handler_exception_is_an_error_as_in_the_file_report(moto: MotoServer, tmp_path: Path):
+    """A handler exception (REPORT without Status) is an error, as `report` on the file says."""
+    from analyzer.load import load_paths
+
+    log = tmp_path / "err.log"
+    log.write_text(ERR_LOG.format(rid=RID), encoding="utf-8")
+    from_file = open_db(None)
+    load_paths(from_file, [str(log)])
+    con = open_db(None)
+    with FakeInsights(_failed_invocation_rows()) as fake:
+        _load(fake, con)
+    want = queries.summary(from_file)["totals"]
+    got = queries.summary(con)["totals"]
+    assert (got["errors"], got["error_rate"]) == (want["errors"], want["error_rate"]) == (1, 1.0)
+    assert con.execute("SELECT error_type FROM invocations").fetchall() == [("ValueError",)]
+
+
+def test_legacy_timeout_line_after_report_is_a_timeout(moto: MotoServer):
+    """A 'Task timed out' line naming the request id makes its invocation a timeout."""
+    rows = [
+        {**report_row(T0_MS, RID, "orders", duration=3000.0, init=None, status=None),
+         "_ms": T0_MS},
+        line_row(T0_MS + 5, f"2025-08-15T12:44:57.005Z {RID} Task timed out after 3.00 seconds"),
+    ]  # fmt: skip
+    con = open_db(None)
+    with FakeInsights(rows) as fake:
+        _load(fake, con)
+    assert con.execute("SELECT outcome FROM invocations").fetchall() == [("timeout",)]
+
+
+def test_lambdascope_error_record_marks_its_request(moto: MotoServer):
+    """A lambdascope record with outcome error marks the request it names, not its neighbour."""
+    rows = _rows(3)
+    rows.append(line_row(T0_MS + 1, '{"lambdascope":1,"request_id":"req-2","outcome":"error",'
+                         '"error_type":"KeyError"}'))  # fmt: skip
+    con = open_db(None)
+    with FakeInsights(rows) as fake:
+        _load(fake, con)
+    got = con.execute("SELECT request_id, outcome, error_type FROM invocations ORDER BY 1")
+    assert got.fetchall() == [
+        ("req-0", "success", None), ("req-1", "success", None), ("req-2", "error", "KeyError")
+    ]  # fmt: skip
+
+
+def test_errors_query_file_is_the_failure_query_the_loader_runs():
+    """dashboards/insights/errors_by_request.query equals the failure-lines query."""
+    from analyzer.aws._insights_errors import ERRORS_QUERY
+
+    text = (REPO / "dashboards/insights/errors_by_request.query").read_text(encoding="utf-8")
+    assert normalize_query(text) == normalize_query(ERRORS_QUERY)
