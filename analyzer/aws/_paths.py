@@ -6,12 +6,13 @@ backslashes, NUL and other control characters are neutralised, and the result is
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\\:*?\"<>|]")
 MAX_COMPONENT = 200
-"""Longest path component we write (file systems allow 255 bytes)."""
+"""Longest path component we write, in UTF-8 bytes (file systems allow 255 bytes)."""
 
 
 class UnsafePathError(ValueError):
@@ -19,11 +20,17 @@ class UnsafePathError(ValueError):
 
 
 def safe_component(name: str) -> str:
-    """One path component: unsafe characters become '_', never '', '.' or '..'."""
-    cleaned = _UNSAFE.sub("_", name).strip()
-    if cleaned in {"", ".", ".."}:
-        cleaned = cleaned.replace(".", "_") or "_"
-    return cleaned[:MAX_COMPONENT]
+    """One path component: unsafe characters become '_'; never empty, never starting with
+    '.' (the loader skips dot-files, so such a stream would be fetched but never analysed);
+    at most MAX_COMPONENT bytes, a cut name ending in a hash of the whole one."""
+    cleaned = _UNSAFE.sub("_", name).strip() or "_"
+    if cleaned.startswith("."):
+        cleaned = "_" + cleaned[1:]
+    if len(cleaned.encode("utf-8")) <= MAX_COMPONENT:
+        return cleaned
+    digest = "~" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    cut = cleaned.encode("utf-8")[: MAX_COMPONENT - len(digest)].decode("utf-8", "ignore")
+    return cut + digest
 
 
 def safe_parts(name: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -127,3 +128,31 @@ def test_task_that_fails_is_a_clear_error(moto: MotoServer):
     logs.cancel_export_task(taskId=task)
     with pytest.raises(AwsError, match=r"CANCELLED.*bucket policy"):
         _wait(_clients(moto)[0], task, lambda s: None)
+
+
+def test_stream_named_with_a_leading_dot_is_analysed(moto: MotoServer, tmp_path: Path):
+    """A stream called '.x' is exported to a folder the loader reads: its invocation counts."""
+    from _aws_logdata import invocation_lines
+
+    from analyzer.load import load_paths
+    from analyzer.store import open_db
+
+    moto.client("s3").create_bucket(Bucket="logs-bucket")
+    raw = moto.client("logs")
+    raw.create_log_group(logGroupName="/aws/lambda/orders")
+    raw.create_log_stream(logGroupName="/aws/lambda/orders", logStreamName=".x")
+    t0 = (int(time.time()) - 600) * 1000  # recent: older events are refused
+    lines = invocation_lines("a1b2c3d4-0000-4000-8000-000000000001", cold=False,
+                             status="success", ms=5.0)  # fmt: skip
+    raw.put_log_events(
+        logGroupName="/aws/lambda/orders", logStreamName=".x",
+        logEvents=[{"timestamp": t0 + i, "message": m} for i, m in enumerate(lines)],
+    )  # fmt: skip
+    logs, s3 = _clients(moto)
+    fetch_export(
+        logs, s3, ["/aws/lambda/orders"], _dt(t0), _dt(t0 + 60_000), tmp_path,
+        bucket="logs-bucket", prefix="exportedlogs", sleep=lambda s: None,
+    )  # fmt: skip
+    con = open_db(None)
+    load_paths(con, [str(tmp_path)])
+    assert con.execute("SELECT count(*) FROM invocations").fetchone() == (1,)

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.aws._paths import UnsafePathError, group_dir, safe_join
+from analyzer.aws._paths import (
+    MAX_COMPONENT,
+    UnsafePathError,
+    group_dir,
+    safe_component,
+    safe_join,
+)
 
 
 @pytest.mark.parametrize(
@@ -35,3 +41,16 @@ def test_stream_folder_keeps_brackets_and_dollar(tmp_path: Path):
     """An export stream folder like '2026-11-25-[$LATEST]abc' is kept readable."""
     path = safe_join(tmp_path, "p/t/2026-11-25-[$LATEST]abc/000000.gz")
     assert path.parent.name == "2026-11-25-[$LATEST]abc"
+
+
+@pytest.mark.parametrize("name", [".x", "..-..-etc-evil", ".hidden"])
+def test_component_never_starts_with_a_dot(name: str):
+    """A stream or key part starting with '.' becomes a name the loader does not skip."""
+    assert not safe_component(name).startswith(".")
+
+
+def test_long_multibyte_name_fits_in_bytes_and_stays_distinct():
+    """Two 300-character names sharing a prefix fit in MAX_COMPONENT bytes and differ."""
+    a, b = "é" * 299 + "a", "é" * 299 + "b"
+    assert len(safe_component(a).encode()) <= MAX_COMPONENT
+    assert safe_component(a) != safe_component(b)
