@@ -140,10 +140,7 @@ class Runtime:
                 inv.cold = p.init_type not in _WARM_INIT_TYPES
                 if inv.cold:
                     inv.init_ms = round((time.time() - p.started) * 1000, 1)
-            margin = self.config.timeout_margin_ms
-            if inv.remaining_entry is not None and inv.remaining_entry > margin:
-                delay_s = (inv.remaining_entry - margin) / 1000
-                inv.arm(delay_s, lambda: self._on_timeout(inv))
+            self._arm(inv, inv.remaining_entry)
             if self.config.otel and not self._otel_failed:
                 self._start_span(inv)
             inv.start = _perf()
@@ -155,6 +152,28 @@ class Runtime:
                 with contextlib.suppress(Exception):
                     inv.disarm()
             return None
+
+    def _arm(self, inv: Invocation, remaining: int | None) -> None:
+        margin = self.config.timeout_margin_ms
+        if remaining is not None and remaining > margin:
+            inv.arm((remaining - margin) / 1000, lambda: self._on_timeout(inv))
+
+    def suspend(self, inv: Invocation) -> None:
+        """The handler returned a coroutine: no watchdog and no current span until it runs."""
+        try:
+            inv.disarm()
+            tel = self.telemetry
+            if tel is not None and inv.token is not None:
+                tel.detach(inv)
+        except Exception as exc:
+            report_exception("suspend", "deferring the record to the returned coroutine", exc)
+
+    def resume(self, inv: Invocation) -> None:
+        """The returned coroutine starts running: the watchdog is armed again."""
+        try:
+            self._arm(inv, _remaining(inv.context))
+        except Exception as exc:
+            report_exception("resume", "arming the watchdog for the returned coroutine", exc)
 
     def _telemetry(self, context: Any) -> Telemetry | None:
         tel = self.telemetry
