@@ -255,7 +255,7 @@ def test_extension_awsemf_writes_to_stdout():
 
 
 def test_central_prometheus_exposes_created_timestamps():
-    """The central prometheus exporter serves OpenMetrics: `_created` start times reach Prometheus."""
+    """The central prometheus exporter serves OpenMetrics (series start times, `_created`)."""
     prom = _yaml("otel-collector/central.yaml")["exporters"]["prometheus"]
     assert prom["enable_open_metrics"] is True
 
