@@ -5,6 +5,8 @@ Each file has the `aws logs filter-log-events` shape plus the log group and the 
 message, ingestionTime, eventId}, ...]}`. Its name, `filter-<start>-<end>.json`, is the
 window's manifest: a file exists only once its window was fetched completely (written to a
 hidden `.part` file first, then renamed), so a re-run fetches only windows still missing.
+Ctrl-C (or setting the `stop` event) ends every worker before its next page: the interrupted
+windows leave no file, only the complete ones stay.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ counts as covering only up to (fetch time - SETTLE), so a re-run fetches that wi
 
 _NAME = re.compile(r"^filter-(\d{8}T\d{6}\d{3}Z)-(\d{8}T\d{6}\d{3}Z)\.json$")
 _STAMP = "%Y%m%dT%H%M%S"
+
+
+class FetchStopped(Exception):
+    """Raised in a worker when the fetch was asked to stop (Ctrl-C or the `stop` event)."""
 
 
 @dataclass
@@ -112,13 +118,16 @@ def fetch_filter(
     *,
     page_size: int | None = None,
     progress: Progress | None = None,
+    stop: threading.Event | None = None,
 ) -> FetchResult:
     """Fetch every event of `log_groups` in [since, until) into `out`, skipping done windows.
 
     Up to CONCURRENCY windows are fetched at once; botocore's adaptive retries slow all of
-    them down together when CloudWatch throttles.
+    them down together when CloudWatch throttles. Setting `stop` (done on any exception,
+    e.g. KeyboardInterrupt) makes each worker raise FetchStopped before its next page.
     """
     progress = progress or Progress(enabled=False)
+    stop = stop or threading.Event()
     result = FetchResult()
     width = to_ms_delta(WINDOW)
     jobs: list[tuple[str, int, int, Path, Path | None]] = []
@@ -137,7 +146,7 @@ def fetch_filter(
     def run(job: tuple[str, int, int, Path, Path | None]) -> tuple[Path, int]:
         group, start, end, path, old = job
         with aws_errors(f"log group {group}"):
-            n = _fetch_window(client, group, start, end, path, page_size, tick)
+            n = _fetch_window(client, group, (start, end), path, page_size, tick, stop)
         if old and old != path:
             old.unlink(missing_ok=True)  # superseded by the wider window just written
         return path, n
@@ -150,8 +159,8 @@ def fetch_filter(
                 result.files.append(path)
                 result.events += n
         except BaseException:
-            for future in futures:
-                future.cancel()
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
     progress.done()
     return result
@@ -174,13 +183,14 @@ class _Ticker:
 def _fetch_window(
     client: Any,
     group: str,
-    start: int,
-    end: int,
+    window: tuple[int, int],
     path: Path,
     page_size: int | None,
     tick: Callable[[int, str], None],
+    stop: threading.Event,
 ) -> int:
     """Write one window's events to `path` atomically; return how many."""
+    start, end = window
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(f".{path.name}.part")
     count = 0
@@ -188,7 +198,7 @@ def _fetch_window(
         with part.open("w", encoding="utf-8", errors="replace") as fh:
             header = {"logGroupName": group, "startTime": start, "endTime": end}
             fh.write(json.dumps(header, ensure_ascii=False)[:-1] + ', "events": [\n')
-            for event in _events(client, group, start, end, page_size):
+            for event in _events(client, group, start, end, page_size, stop):
                 _write_event(fh, event, first=count == 0)
                 count += 1
                 if count % 1000 == 0:
@@ -210,13 +220,21 @@ def _write_event(fh: IO[str], event: dict[str, Any], *, first: bool) -> None:
 
 
 def _events(
-    client: Any, group: str, start: int, end: int, page_size: int | None
+    client: Any,
+    group: str,
+    start: int,
+    end: int,
+    page_size: int | None,
+    stop: threading.Event | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Every event of `group` with start <= timestamp < end, following nextToken to the end."""
+    """Every event of `group` with start <= timestamp < end, following nextToken to the end;
+    FetchStopped before any page once `stop` is set."""
     params: dict[str, Any] = {"logGroupName": group, "startTime": start, "endTime": end - 1}
     if page_size:
         params["limit"] = page_size
     while True:
+        if stop is not None and stop.is_set():
+            raise FetchStopped(f"fetch of {group} stopped")
         page = client.filter_log_events(**params)
         yield from page.get("events", [])
         token = page.get("nextToken")

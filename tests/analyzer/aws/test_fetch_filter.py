@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from _support.moto_server import MotoServer
 
 from analyzer.aws import AwsError
 from analyzer.aws._client import AwsTarget, make_client
-from analyzer.aws.fetch import fetch_filter
+from analyzer.aws.fetch import FetchStopped, fetch_filter
 from analyzer.cli import main
 
 
@@ -182,3 +184,56 @@ def test_two_files_for_one_window_are_replaced_by_one(moto: MotoServer, tmp_path
     fetch_filter(_logs(moto), groups, since, until, tmp_path)
     assert len(list(path.parent.glob("filter-*.json"))) == 1
     assert len(_read_events(tmp_path)) == got.events
+
+
+class _EndlessPages:
+    """FilterLogEvents over HTTP that always has a next page; sets `stop` at page `stop_at`."""
+
+    def __init__(self, stop: threading.Event, stop_at: int) -> None:
+        self.pages = 0
+        endless = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                endless.pages += 1
+                if endless.pages == stop_at:
+                    stop.set()  # as Ctrl-C would, while this page is in flight
+                event = {
+                    "logStreamName": "s",
+                    "timestamp": 1_764_064_800_000 + endless.pages,
+                    "message": "x",
+                    "ingestionTime": 1,
+                    "eventId": str(endless.pages),
+                }
+                body = json.dumps({"events": [event], "nextToken": f"t{endless.pages}"})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+
+def test_stop_ends_the_fetch_within_one_page_and_leaves_no_file(moto: MotoServer, tmp_path: Path):
+    """Setting the stop hook mid-window ends the fetch after the page in flight, no file left."""
+    stop = threading.Event()
+    endless = _EndlessPages(stop, stop_at=3)
+    try:
+        client = make_client("logs", AwsTarget(region="us-east-1", endpoint_url=endless.endpoint))
+        with pytest.raises(FetchStopped):
+            fetch_filter(
+                client, ["/aws/lambda/orders"], datetime(2025, 11, 25, 10, 0, tzinfo=UTC),
+                datetime(2025, 11, 25, 10, 30, tzinfo=UTC), tmp_path, stop=stop,
+            )  # fmt: skip
+    finally:
+        endless.server.shutdown()
+        endless.server.server_close()
+    assert endless.pages == 3
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
