@@ -39,6 +39,10 @@ class Config:
     timeout_margin_ms: int = TIMEOUT_MARGIN_MS
     capture_stack: bool = True
     otel: bool = True
+    traces: bool = True
+    """False with OTEL_TRACES_EXPORTER=none: no span is exported."""
+    metrics: bool = True
+    """False with OTEL_METRICS_EXPORTER=none: no metrics are exported."""
 
 
 def _env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -66,6 +70,35 @@ def _env_number(env: Mapping[str, str], name: str, default: float) -> float:
         report_once(f"config:{name}", f"{name}={raw!r} is not a number >= 0; using {default}")
         return default
     return value
+
+
+def _exporter_on(env: Mapping[str, str], name: str) -> bool:
+    """False when the standard OTEL_*_EXPORTER variable is `none`; lambdascope exports OTLP only."""
+    raw = env.get(name)
+    if raw is None:
+        return True
+    values = {v.strip().lower() for v in raw.split(",")} - {""}
+    if values == {"none"}:
+        return False
+    if values - {"otlp"}:
+        report_once(f"config:{name}", f"{name}={raw!r}: lambdascope exports OTLP only; using otlp")
+    return True
+
+
+def _check_protocol(env: Mapping[str, str]) -> None:
+    for name in _PROTOCOL_VARS:
+        raw = env.get(name)
+        if raw is not None and raw.strip().lower() not in ("", "http/protobuf"):
+            report_once(
+                f"config:{name}", f"{name}={raw!r}: lambdascope sends OTLP/HTTP protobuf only"
+            )
+
+
+_PROTOCOL_VARS = (
+    "OTEL_EXPORTER_OTLP_PROTOCOL",
+    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+    "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
+)
 
 
 def _flush_policy(value: str | None, env: Mapping[str, str]) -> FlushPolicy:
@@ -130,6 +163,11 @@ def resolve(*, env: Mapping[str, str] | None = None, **options: Unpack[Options])
     if budget < 0 or margin < 0 or interval <= 0:
         raise ValueError("flush_budget_ms and timeout_margin_ms must be >= 0, interval > 0")
     capture_stack, otel = options.get("capture_stack"), options.get("otel")
+    traces = _exporter_on(env, "OTEL_TRACES_EXPORTER")
+    metrics = _exporter_on(env, "OTEL_METRICS_EXPORTER")
+    otel = (otel_default if otel is None else otel) and (traces or metrics)
+    if otel:
+        _check_protocol(env)
     return Config(
         disabled=_env_bool(env, "LAMBDASCOPE_DISABLED", False),
         service=options.get("service")
@@ -145,5 +183,7 @@ def resolve(*, env: Mapping[str, str] | None = None, **options: Unpack[Options])
             if capture_stack is None
             else capture_stack
         ),
-        otel=otel_default if otel is None else otel,
+        otel=otel,
+        traces=traces,
+        metrics=metrics,
     )

@@ -51,7 +51,10 @@ _lock = threading.Lock()
 
 def telemetry_for(config: Config, context: Any) -> Telemetry:
     """The Telemetry of this configuration (one per process and settings), built on first use."""
-    key = (config.service, config.flush, config.flush_budget_ms, config.flush_interval_s)
+    key = (
+        config.service, config.flush, config.flush_budget_ms, config.flush_interval_s,
+        config.traces, config.metrics,
+    )  # fmt: skip
     with _lock:
         tel = _telemetry.get(key)
         if tel is None or tel.closed:
@@ -108,7 +111,11 @@ class Telemetry:
         if config.flush == "end":
             self.processor = self.buffer = BufferSpanProcessor(self.exporters)
         else:
-            self.processor = self.exporters.batch_processor(config)
+            self.processor = (
+                self.exporters.batch_processor(config)
+                if config.traces
+                else BufferSpanProcessor(self.exporters)  # never fed: no exporter, no thread
+            )
             self._periodic = self.exporters.periodic_metrics(config, self.metrics)
         self.closed = False
         """True after shutdown (tests; process exit): callers then build a new one."""
@@ -139,9 +146,11 @@ class Telemetry:
         init_s = None if inv.init_ms is None else inv.init_ms / 1000
         remaining_s = None if remaining_ms is None else remaining_ms / 1000
         rss = inv.rss_mb << 20
-        self.metrics.record(outcome, inv.cold, init_s, duration_s, rss, remaining_s)
+        if self.config.metrics:  # OTEL_METRICS_EXPORTER=none: never recorded, never sent
+            self.metrics.record(outcome, inv.cold, init_s, duration_s, rss, remaining_s)
         start: SpanStart = inv.span
-        if not start.context.trace_flags.sampled:  # X-Ray's Sampled=0: metrics only
+        if not (start.context.trace_flags.sampled and self.config.traces):
+            # X-Ray's Sampled=0 (metrics only) or OTEL_TRACES_EXPORTER=none
             if detach:
                 self.detach(inv)
             return
@@ -193,10 +202,14 @@ class Telemetry:
                 return
             # Built (and imported) on first use, outside the deadline: a cold flush must not
             # spend its budget importing the exporter.
-            self.exporters.span_exporter()
-            self.exporters.metric_exporter()
+            if self.config.traces:
+                self.exporters.span_exporter()
+            if self.config.metrics:
+                self.exporters.metric_exporter()
             started = time.monotonic()
-            ahead = None if self.buffer is None else self.exporters.lean_metric_transport()
+            ahead = None
+            if self.buffer is not None and self.config.metrics:
+                ahead = self.exporters.lean_metric_transport()
             sent = None if ahead is None else self.metrics.collect()
             if ahead is not None and sent is not None:
                 self.exporters.set_timeout(deadline_s, spans=False)
