@@ -73,9 +73,9 @@ def test_bad_argument_raises_at_decoration() -> None:
 
 
 def test_every_option_is_a_config_field() -> None:
-    """The declared options are exactly the settings of Config, except `disabled` (env only)."""
+    """The declared options are exactly Config's settings, except the env-only ones."""
     fields = {f.name for f in dataclasses.fields(Config)}
-    assert fields - {"disabled"} == OPTION_NAMES
+    assert fields - {"disabled", "traces", "metrics"} == OPTION_NAMES
 
 
 def test_every_option_reaches_the_config() -> None:
