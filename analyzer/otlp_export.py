@@ -305,18 +305,31 @@ def metrics_url(endpoint: str) -> str:
     return base if base.endswith("/v1/metrics") else base + "/v1/metrics"
 
 
-def post(url: str, request: ExportMetricsServiceRequest, *, timeout: float | None = None) -> None:
-    """POST one request (gzip protobuf); retry 429/502/503/504 thrice, else ExportError."""
+def post(
+    url: str,
+    request: ExportMetricsServiceRequest,
+    *,
+    timeout: float | None = None,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """POST one request (gzip protobuf, plus `headers`); retry 429/502/503/504 thrice,
+    else ExportError (header values are never put in a message)."""
     body = gzip.compress(request.SerializeToString())
-    headers = {"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"}
+    sent = {**(headers or {}), "Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"}
     delay = RETRY_FIRST_S
     for attempt in range(4):
         try:
-            req = urllib.request.Request(url, data=body, headers=headers, method="POST")
+            req = urllib.request.Request(url, data=body, headers=sent, method="POST")
             with urllib.request.urlopen(req, timeout=timeout or POST_TIMEOUT_S) as resp:
                 resp.read()
             return
         except urllib.error.HTTPError as exc:
+            if exc.code in {401, 403}:
+                raise ExportError(
+                    f"the collector at {url} refused the credentials (HTTP {exc.code} "
+                    f"{exc.reason}): set them in OTEL_EXPORTER_OTLP_HEADERS or "
+                    "OTEL_EXPORTER_OTLP_METRICS_HEADERS, e.g. Authorization=Bearer%20TOKEN"
+                ) from None
             if exc.code not in {429, 502, 503, 504} or attempt == 3:
                 raise ExportError(
                     f"the collector at {url} answered HTTP {exc.code} {exc.reason}: check that "
@@ -328,18 +341,38 @@ def post(url: str, request: ExportMetricsServiceRequest, *, timeout: float | Non
                 f"cannot reach the collector at {url} ({reason}): is it running? Start it, "
                 "or pass --endpoint (default $OTEL_EXPORTER_OTLP_ENDPOINT)"
             ) from None
+        except ValueError:  # a URL or header value urllib/http.client refuses
+            raise ExportError(
+                f"cannot send to {url}: the URL or a header from OTEL_EXPORTER_OTLP_HEADERS "
+                "is malformed"
+            ) from None
         time.sleep(delay)
         delay *= 2
 
 
 def export(
-    con: duckdb.DuckDBPyConnection, endpoint: str, *, filters: Filters, bucket_ms: int
+    con: duckdb.DuckDBPyConnection,
+    endpoint: str,
+    *,
+    filters: Filters,
+    bucket_ms: int,
+    headers: dict[str, str] | None = None,
+    verbatim: bool = False,
 ) -> ExportStats:
-    """Send every loaded invocation, bucketed, to the collector at `endpoint`."""
-    url = metrics_url(endpoint)
+    """Send every loaded invocation, bucketed, to the collector at `endpoint` (a base URL;
+    with `verbatim`, the full metrics URL as OTEL_EXPORTER_OTLP_METRICS_ENDPOINT gives it)."""
+    url = endpoint if verbatim else metrics_url(endpoint)
     stats = ExportStats(untimed=untimed(con, filters))
     for function, points, request in requests(buckets(con, filters, bucket_ms), bucket_ms):
-        post(url, request)
+        try:
+            post(url, request, headers=headers)
+        except ExportError as exc:
+            if stats.requests:
+                raise ExportError(
+                    f"{exc} ({stats.requests} requests were accepted before this; "
+                    "re-running sends them again)"
+                ) from None
+            raise
         stats.requests += 1
         stats.points += points
         stats.functions.add(function)

@@ -3,6 +3,12 @@
 Exit codes: 0 all data points accepted, 1 nothing could be read or the collector failed,
 2 a usage error (no endpoint, an endpoint that is not an http(s) URL, a bad
 `--bucket-size`, `--since` or `--until`). The endpoint is checked before any loading.
+
+As the OpenTelemetry SDKs do: OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is the metrics URL used as
+given, OTEL_EXPORTER_OTLP_ENDPOINT (and --endpoint) a base that gets `/v1/metrics`; headers
+(e.g. Authorization) come from OTEL_EXPORTER_OTLP_HEADERS and
+OTEL_EXPORTER_OTLP_METRICS_HEADERS (`k=v,k2=v2`, URL-encoded values; the metrics variable wins
+per key) and are never printed.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from analyzer.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from analyzer.commands._common import loaded, say
@@ -34,6 +40,27 @@ def endpoint_of(args: argparse.Namespace) -> str | None:
         or os.environ.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
         or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
     )
+
+
+def otlp_headers(env: dict[str, str] | None = None) -> dict[str, str]:
+    """Headers from OTEL_EXPORTER_OTLP_HEADERS, then OTEL_EXPORTER_OTLP_METRICS_HEADERS.
+
+    `key=value` pairs separated by ',', URL-decoded; entries without '=' or a key are skipped.
+    """
+    env = dict(os.environ) if env is None else env
+    headers: dict[str, str] = {}
+    for var in ("OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_METRICS_HEADERS"):
+        for entry in env.get(var, "").split(","):
+            key, sep, value = entry.partition("=")
+            if sep and unquote(key).strip():
+                headers[unquote(key).strip()] = unquote(value).strip()
+    return headers
+
+
+def metrics_target(args: argparse.Namespace) -> tuple[str, bool]:
+    """(URL, verbatim): the signal-specific variable is the metrics URL as given."""
+    endpoint = endpoint_of(args) or ""
+    return endpoint, endpoint_source(args) == "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"
 
 
 def check_endpoint(endpoint: str, source: str) -> None:
@@ -75,16 +102,21 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         say("export", str(exc))
         return EXIT_USAGE
+    endpoint, verbatim = metrics_target(args)
+    url = endpoint if verbatim else otlp_export.metrics_url(endpoint)
     got = loaded(args, "export")
     if isinstance(got, int):
         return got
     try:
-        stats = otlp_export.export(got.con, endpoint, filters=got.filters, bucket_ms=size)
+        stats = otlp_export.export(
+            got.con, url, filters=got.filters, bucket_ms=size, headers=otlp_headers(),
+            verbatim=True,
+        )  # fmt: skip
     except otlp_export.ExportError as exc:
         say("export", str(exc))
         return EXIT_FAILURE
     except ValueError as exc:  # urllib's word on a URL check_endpoint let through
-        say("export", f"cannot send to {otlp_export.metrics_url(endpoint)}: {exc}")
+        say("export", f"cannot send to {url}: {exc}")
         return EXIT_FAILURE
     finally:
         got.con.close()
@@ -98,6 +130,6 @@ def run(args: argparse.Namespace) -> int:
     say(
         "export",
         f"sent {stats.points:,} data points for {len(stats.functions)} functions "
-        f"in {stats.requests} requests to {otlp_export.metrics_url(endpoint)}",
+        f"in {stats.requests} requests to {url}",
     )
     return EXIT_OK
