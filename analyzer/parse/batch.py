@@ -36,14 +36,70 @@ def batches(
     return [b for bs in groups.values() for b in bs]
 
 
+def _texts(batch: list[tuple[int, _sources.Source, str]]) -> list[str] | None:
+    """The decoded text of every file of a small batch; None when one is not clean UTF-8 or
+    ends early (the per-file path then says so) or the batch is too big to hold."""
+    size = sum(src.size * (GZIP_RATIO if src.gzip else 1) for _, src, _ in batch)
+    if size > _sql.TEXTS_MAX_BYTES:
+        return None
+    texts = []
+    for _, src, _ in batch:
+        content = _sources.read_all(src)
+        if content.truncated:
+            return None
+        try:
+            texts.append(content.data.decode("utf-8"))
+        except UnicodeDecodeError:
+            return None
+    return texts
+
+
+def _read(
+    con: duckdb.DuckDBPyConnection, batch: list[tuple[int, _sources.Source, str]], how: str
+) -> bool:
+    """Fill `_raw` with the batch's lines by DuckDB's CSV reader or from Python-read texts."""
+    if how == "csv":
+        paths = [src.path for _, src, _ in batch]
+        gz = batch[0][1].gzip
+        con.execute(_sql.READ_RAW, {"paths": paths, "compression": "gzip" if gz else "none"})
+        return True
+    texts = _texts(batch)
+    if texts is None:
+        return False
+    con.execute(_sql.READ_TEXTS, {"texts": texts})
+    return True
+
+
 def load_batch(
     con: duckdb.DuckDBPyConnection,
     batch: list[tuple[int, _sources.Source, str]],
     cli_function: str | None,
     track: bool = True,
 ) -> dict[int, FileLoad] | None:
-    """Load a batch of same-format files in SQL; None (and nothing stored) if DuckDB refuses."""
-    fmt, gz = batch[0][2], batch[0][1].gzip
+    """Load a batch of same-format files in SQL; None (and nothing stored) if DuckDB refuses.
+
+    DuckDB's CSV reader is tried first; a batch it refuses (a lone carriage return) is read
+    in Python and handed over as texts when it is small."""
+    for how in ("csv", "texts"):
+        lines = _load(con, batch, cli_function, how)
+        if lines is not None:
+            break
+    else:
+        return None
+    lo, hi = batch[0][0], batch[-1][0]
+    loads = {fid: FileLoad(lines=int(lines.get(fid, 0))) for fid, _, _ in batch}
+    finish(con, lo, hi, False, loads, track)
+    return loads
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    batch: list[tuple[int, _sources.Source, str]],
+    cli_function: str | None,
+    how: str,
+) -> dict[int, int] | None:
+    """Stage and store the batch's events; the lines per file id, or None if refused."""
+    fmt = batch[0][2]
     lo, hi = batch[0][0], batch[-1][0]
     rows = []
     for i, (fid, src, _) in enumerate(batch):
@@ -55,11 +111,13 @@ def load_batch(
             "CREATE OR REPLACE TEMP TABLE _files "
             "(fx BIGINT, f_id INTEGER, f_gfn VARCHAR, f_env VARCHAR)"
         )
-        con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?)", rows)
         con.execute(
-            _sql.READ_RAW,
-            {"paths": [src.path for _, src, _ in batch], "compression": "gzip" if gz else "none"},
+            "INSERT INTO _files SELECT unnest($1), unnest($2), unnest($3), unnest($4)",
+            [list(c) for c in zip(*rows, strict=True)],
         )
+        if not _read(con, batch, how):
+            con.execute("ROLLBACK")
+            return None
         con.execute(_sql.BASE)
         bom = bool(scalar(con, _sql.HAS_BOM))
         if len(batch) == 1:
@@ -72,14 +130,12 @@ def load_batch(
         con.execute(_sql.RAW_REJECTS)
         if scalar(con, _sql.NEEDS_INHERIT, {"lo": lo, "hi": hi}):
             con.execute(_sql.INHERIT, {"lo": lo, "hi": hi})
-        lines = dict(con.execute("SELECT f_id, n FROM _base").fetchall())
+        lines = {int(k): int(v) for k, v in con.execute("SELECT f_id, n FROM _base").fetchall()}
         con.execute("DROP TABLE _raw")
         con.execute("COMMIT")
     except duckdb.Error as exc:
         if os.environ.get("LAMBDASCOPE_DEBUG"):
-            print(f"fast path refused {len(batch)} file(s): {exc}", file=sys.stderr)
+            print(f"fast path ({how}) refused {len(batch)} file(s): {exc}", file=sys.stderr)
         con.execute("ROLLBACK")
         return None
-    loads = {fid: FileLoad(lines=int(lines.get(fid, 0))) for fid, _, _ in batch}
-    finish(con, lo, hi, False, loads, track)
-    return loads
+    return lines

@@ -15,6 +15,23 @@ SELECT line, file_index AS fx FROM read_csv($paths, columns={'line': 'VARCHAR'},
 """One VARCHAR row per physical line of every file of a batch; DuckDB raises on anything odd
 (invalid UTF-8, stray carriage returns, a truncated gzip): then the Python path takes over."""
 
+READ_TEXTS = """
+CREATE OR REPLACE TEMP TABLE _raw AS
+SELECT nullif(CASE WHEN ends_with(line, chr(13)) THEN line[:-2] ELSE line END, '') AS line, fx
+FROM (SELECT fx, unnest(parts) AS line, generate_subscripts(parts, 1) AS i
+      FROM (SELECT fx, CASE WHEN t = '' THEN []::VARCHAR[]
+                            WHEN ends_with(t, chr(10)) THEN string_split(t[:-2], chr(10))
+                            ELSE string_split(t, chr(10)) END AS parts
+            FROM (SELECT unnest($texts) AS t, generate_subscripts($texts, 1) - 1 AS fx)))
+ORDER BY fx, i
+"""
+"""`_raw` from the files' decoded texts (split on \\n only, one trailing \\r dropped, as the
+Python path does; an empty line is NULL, as the CSV reader gives it): for small batches
+DuckDB's CSV reader refuses (a lone carriage return)."""
+
+TEXTS_MAX_BYTES = 64 << 20
+"""Largest batch (uncompressed bytes, about) handed to DuckDB as texts; bigger ones go by file."""
+
 BASE = """
 CREATE OR REPLACE TEMP TABLE _base AS
 SELECT b.fx, b.base, b.n, f.f_id, f.f_gfn, f.f_env

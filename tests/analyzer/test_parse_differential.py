@@ -105,6 +105,40 @@ def test_paths_agree_on_byte_order_marks(tmp_path: Path, bom_first: bool) -> Non
     assert one_fast == one_slow
 
 
+def _carriage_return_files(tmp_path: Path) -> list[str]:
+    rid = "0f1e2d3c-4b5a-4968-8776-655443322110"
+    a = tmp_path / "a.log"
+    a.write_bytes(
+        f"2024-01-01T00:00:00.000Z START RequestId: {rid} Version: 1\n"
+        "2024-01-01T00:00:00.001Z LAMBDA_WARNING: Unhandled exception.\r[ERROR] E: boom\r\n"
+        "2024-01-01T00:00:00.002Z 50%\r100%\n\r\n".encode()
+    )
+    b = tmp_path / "b.log"
+    b.write_bytes(f"2024-01-01T00:00:01.000Z END RequestId: {rid}\r\n\n".encode())
+    return [str(a), str(b)]
+
+
+def test_paths_agree_on_lone_carriage_returns(tmp_path: Path) -> None:
+    """Lines holding a lone \\r (DuckDB's CSV reader refuses them) parse as in Python."""
+    files = _carriage_return_files(tmp_path)
+    fast, slow = _tables(files, "auto"), _tables(files, "python")
+    for name in TABLES:
+        assert fast[name] == slow[name], name
+
+
+def test_lone_carriage_returns_stay_on_the_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch DuckDB's CSV reader refuses is read as texts, not file by file in Python."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"fell back to the Python path for {args[2]}")
+
+    monkeypatch.setattr("analyzer.load.load_python", refuse)
+    result = load_paths(open_db(None), _carriage_return_files(tmp_path))
+    assert (result.files, result.lines) == (2, 6)
+
+
 @pytest.mark.parametrize("shape", LINE_SHAPES)
 def test_fast_path_reads_line_shapes(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Line-oriented fixtures go through DuckDB: the Python loader is never called for them."""
