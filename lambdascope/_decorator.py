@@ -181,6 +181,11 @@ def instrument(handler: F | None = None, /, **options: Unpack[Options]) -> F | C
     `LAMBDASCOPE_*` environment variable; see docs/runtime.md.
     """
     check_options(options)
+    if handler is not None and not callable(handler):
+        raise TypeError(
+            f"instrument() takes the handler, or keyword options such as "
+            f"@instrument(service='orders'); got {type(handler).__name__}"
+        )
     if handler is None:
         return lambda h: _decorate(h, options)
     return _decorate(handler, options)

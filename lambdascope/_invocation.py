@@ -137,6 +137,8 @@ class Runtime:
             inv.seq = p.seq
             if not p.called:
                 p.called = True
+                # At the first call, not at import: a SnapStart snapshot is taken after import.
+                p.env_id = _record.environment_id(getattr(context, "log_stream_name", None))
                 inv.cold = p.init_type not in _WARM_INIT_TYPES
                 if inv.cold:
                     inv.init_ms = round((time.time() - p.started) * 1000, 1)

@@ -40,9 +40,11 @@ def process_start_time() -> float:
     return started if started <= IMPORT_TIME else IMPORT_TIME
 
 
-def environment_id() -> str:
-    """Execution environment id: the log stream name after ']', else a random id."""
-    stream = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+def environment_id(stream: object = None) -> str:
+    """Execution environment id: the log stream name (the context's, else
+    AWS_LAMBDA_LOG_STREAM_NAME) after ']', else a random id."""
+    if not isinstance(stream, str) or not stream:
+        stream = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
     env_id = stream.rpartition("]")[2] if "]" in stream else stream.rpartition("/")[2]
     return env_id[:FIELD_MAX_CHARS] if env_id else os.urandom(16).hex()
 

@@ -156,3 +156,9 @@ def test_works_without_a_context(records: list[dict[str, Any]]) -> None:
 
     assert handler({}, None) == 1
     assert records[0]["function"] is None and records[0]["timeout_ms"] is None
+
+
+def test_positional_option_is_a_clear_error() -> None:
+    """@instrument("orders") fails at decoration with a message naming the keyword form."""
+    with pytest.raises(TypeError, match=r"@instrument\(service='orders'\)"):
+        instrument("orders")  # type: ignore[call-overload]

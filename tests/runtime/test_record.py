@@ -145,15 +145,31 @@ def test_trace_id_from_xray_header(
 def test_env_id_is_log_stream_after_bracket(
     monkeypatch: pytest.MonkeyPatch, records: list[dict[str, Any]]
 ) -> None:
-    """env_id is the part of AWS_LAMBDA_LOG_STREAM_NAME after ']'."""
+    """Without a context stream, env_id is AWS_LAMBDA_LOG_STREAM_NAME after ']'."""
     from lambdascope.testing import reset_process
 
     monkeypatch.setenv(
         "AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/25/[$LATEST]3893a1b2c3d4e5f6a7b8c9d0e1f2a3b4"
     )
     reset_process()
-    ok_handler(API_V2, fake_context())
+    context = fake_context()
+    context.log_stream_name = ""
+    ok_handler(API_V2, context)
     assert records[0]["env_id"] == "3893a1b2c3d4e5f6a7b8c9d0e1f2a3b4"
+
+
+def test_env_id_comes_from_the_first_calls_context(
+    monkeypatch: pytest.MonkeyPatch, records: list[dict[str, Any]]
+) -> None:
+    """env_id is taken from the first call's context stream, not from what import time saw."""
+    from lambdascope.testing import reset_process
+
+    monkeypatch.setenv("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/25/[$LATEST]snapshot")
+    reset_process()  # import time (e.g. before a SnapStart snapshot)
+    restored = "2026/11/25/[$LATEST]restored0123456789"
+    ok_handler(API_V2, fake_context(log_stream_name=restored))
+    ok_handler(API_V2, fake_context(log_stream_name="2026/11/25/[$LATEST]other"))
+    assert [r["env_id"] for r in records] == ["restored0123456789"] * 2
 
 
 def test_event_payload_is_never_logged(records: list[dict[str, Any]], context: FakeContext) -> None:
