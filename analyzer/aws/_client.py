@@ -46,6 +46,10 @@ def make_client(service: str, target: AwsTarget) -> Any:
 
     with aws_errors():
         session = boto3.session.Session(profile_name=target.profile, region_name=target.region)
+        if session.get_credentials() is None:  # say it now, before anything is written
+            from botocore.exceptions import NoCredentialsError
+
+            raise NoCredentialsError()
         config = Config(
             retries={"mode": "adaptive", "max_attempts": max_attempts()},
             connect_timeout=10,
@@ -89,6 +93,9 @@ def _explain_botocore(exc: Exception) -> str:
         )
     if isinstance(exc, bx.NoRegionError):
         return "no AWS region configured: pass --region (or set AWS_REGION)"
+    if isinstance(exc, bx.InvalidRegionError):
+        region = getattr(exc, "kwargs", {}).get("region_name", "")
+        return f"{region!r} is not an AWS region name (e.g. eu-west-1): check --region / AWS_REGION"
     if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
         return (
             f"cannot reach the AWS endpoint ({getattr(exc, 'kwargs', {}).get('endpoint_url', '')})"
@@ -144,8 +151,14 @@ def explain_client_error(response: Any, operation: str) -> str:
         )
     if code in {"ResourceNotFoundException", "NoSuchLogGroup"}:
         return (
-            f"not found ({text or code}): check the log group name "
-            "('aws logs describe-log-groups') and --region"
+            f"not found ({text or code}): check the log group name (a function's group is "
+            "/aws/lambda/NAME; 'aws logs describe-log-groups' lists them) and --region"
+        )
+    if code == "InvalidParameterException" and operation == "CreateExportTask":
+        return (
+            f"AWS refused CreateExportTask ({text}): the bucket must be in the log group's "
+            "region and its policy must allow logs.amazonaws.com s3:GetBucketAcl and "
+            "s3:PutObject; fix the bucket policy and re-run"
         )
     if code in {"NoSuchBucket", "404"}:
         return "the S3 bucket does not exist: check --bucket and --region"

@@ -35,12 +35,12 @@ def run(args: argparse.Namespace) -> int:
     target = AwsTarget(region=args.region, profile=args.profile, endpoint_url=args.endpoint_url)
     progress = Progress()
     try:
+        logs = make_client("logs", target)  # before any folder: no credentials, no folders
+        s3 = make_client("s3", target) if args.via == "export" else None
         out.mkdir(parents=True, exist_ok=True)
-        logs = make_client("logs", target)
-        if args.via == "export":
+        if s3 is not None:
             from analyzer.aws.export_task import fetch_export
 
-            s3 = make_client("s3", target)
             exported = fetch_export(
                 logs, s3, args.log_groups, since, until, out,
                 bucket=args.bucket, prefix=args.prefix, progress=progress,

@@ -122,3 +122,58 @@ def test_console_script_missing_group_exits_1_without_traceback(moto: MotoServer
     assert proc.returncode == 1
     assert proc.stderr.startswith("lambdascope fetch: log group /aws/lambda/ghost: not found")
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+class _Denier(BaseHTTPRequestHandler):
+    """Answers every CloudWatch Logs call with AccessDeniedException, as IAM does."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps({"__type": "AccessDeniedException", "message": "not authorized"})
+        self.send_response(400)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_access_denied_over_http_names_operation_and_remedy(moto, tmp_path, capsys):
+    """An AccessDeniedException from the endpoint exits 1 naming the call and what to do."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Denier)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        rc = _fetch(tmp_path, f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    err = capsys.readouterr().err
+    assert rc == 1 and "access denied for FilterLogEvents" in err and "--profile" in err
+
+
+def test_malformed_region_is_named(moto: MotoServer, tmp_path, capsys):
+    """`--region 'us east'` exits 1 saying it is not a region name, with an example."""
+    rc = main(["fetch", "/aws/lambda/orders", "--since", "1h", "--out", str(tmp_path / "o"),
+               "--region", "us east"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 1 and "'us east' is not an AWS region name" in err
+
+
+def test_export_to_bucket_without_policy_says_fix_the_policy():
+    """CreateExportTask's immediate InvalidParameterException points at the bucket policy."""
+    response = {"Error": {"Code": "InvalidParameterException",
+                          "Message": "GetBucketAcl call on the given bucket failed."}}  # fmt: skip
+    message = explain_client_error(response, "CreateExportTask")
+    assert "logs.amazonaws.com" in message and "region" in message
+
+
+def test_no_credentials_leaves_no_folders(moto, tmp_path, monkeypatch, capsys):
+    """Without credentials fetch fails before creating the output folder."""
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    assert _fetch(tmp_path, moto.endpoint) == 1
+    assert not (tmp_path / "out").exists()
