@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +14,7 @@ from opentelemetry.semconv._incubating.attributes import cloud_attributes, faas_
 from opentelemetry.semconv._incubating.metrics import faas_metrics
 
 from lambdascope import _names, _trigger, instrument
-from lambdascope.testing import FakeContext
+from lambdascope.testing import FakeContext, fake_context
 
 OWN_METRICS = {_names.METRIC_REMAINING_TIME}
 """Metrics with no semantic convention: they live in the lambdascope.* namespace."""
@@ -36,19 +37,23 @@ def _semconv_attribute_names() -> set[str]:
 def emitted(
     monkeypatch: pytest.MonkeyPatch, context: FakeContext, records: list[Any]
 ) -> Iterator[OtlpReceiver]:
-    """A receiver holding one failed and one successful invocation's telemetry."""
+    """A receiver holding a failed, a successful and a timed-out invocation's telemetry."""
     with OtlpReceiver() as rx:
         monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", rx.endpoint)
 
-        @instrument(flush="end")
+        @instrument(flush="end", timeout_margin_ms=150)
         def handler(event: Any, context: Any) -> None:
             if event.get("fail"):
                 raise KeyError("x")
+            deadline = time.monotonic() + 3
+            while event.get("slow") and len(records) < 3 and time.monotonic() < deadline:
+                time.sleep(0.005)  # until the watchdog's timeout record is out
 
         with pytest.raises(KeyError):
             handler({"fail": True}, context)
         handler({}, context)
-        assert rx.wait_for(lambda r: len(r.spans()) == 2)
+        handler({"slow": True}, fake_context(timeout_s=0.3))
+        assert rx.wait_for(lambda r: len(r.spans()) == 3)
         yield rx
 
 
@@ -83,25 +88,29 @@ def test_key_faas_and_cloud_names_match_constants(emitted: OtlpReceiver) -> None
     )
 
 
-def test_metric_names_and_units_match_semconv(emitted: OtlpReceiver) -> None:
-    """Each exported FaaS metric has the semconv name and unit; only our own are not semconv."""
+def test_metric_names_kinds_and_units_match_semconv(emitted: OtlpReceiver) -> None:
+    """Each exported FaaS metric has the semconv name, instrument kind and unit."""
     semconv = {
         getattr(faas_metrics, name): getattr(faas_metrics, "create_" + name.lower())
         for name in dir(faas_metrics)
         if name.startswith("FAAS_") and hasattr(faas_metrics, "create_" + name.lower())
     }
-    exported = {p.name: p.unit for p in emitted.metrics()}
+    exported = {p.name: (p.kind, p.unit) for p in emitted.metrics()}
     assert set(exported) == set(_names.ALL_METRICS)
     assert set(exported) - set(semconv) == OWN_METRICS
     assert all(name.startswith("lambdascope.") for name in OWN_METRICS)
 
-    class UnitMeter:
-        def __getattr__(self, kind: str) -> Any:
-            return lambda **kw: kw["unit"]
+    kinds = {"create_counter": "sum", "create_histogram": "histogram"}
 
-    for name, unit in exported.items():
+    class KindUnitMeter:
+        """Answers a semconv `create_*` call with (OTLP data kind, unit)."""
+
+        def __getattr__(self, method: str) -> Any:
+            return lambda **kw: (kinds.get(method, method), kw["unit"])
+
+    for name, kind_unit in exported.items():
         if name in semconv:
-            assert semconv[name](UnitMeter()) == unit, name
+            assert semconv[name](KindUnitMeter()) == kind_unit, name
 
 
 def test_trigger_values_are_semconv_values() -> None:
