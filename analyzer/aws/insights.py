@@ -8,6 +8,10 @@ that make an invocation fail without a REPORT `Status:` (handler exceptions, leg
 lambdascope records), so errors are counted as loading the files would count them.
 A query returns at most 10,000 rows: a time range that hits the cap is split in two and
 each half queried again, down to one second.
+
+Limit: this loads one row per invocation (not per-minute aggregates), about one query per
+8,000 invocations: practical up to a few million invocations per run; narrow --since/--until
+for more.
 """
 
 from __future__ import annotations
@@ -86,6 +90,8 @@ def load_insights(
         return _load_from_args(con, log_groups, client=client, sleep=sleep)
     until = until or datetime.now(UTC)
     since = since or until - timedelta(hours=1)
+    if since >= until:
+        raise AwsError("--since must be before --until")
     logs = client or make_client("logs", AwsTarget(region, profile, endpoint_url))
     start, end = math.floor(since.timestamp()), math.ceil(until.timestamp()) - 1
     rows: dict[str, dict[str, str]] = {}

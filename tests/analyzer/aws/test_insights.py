@@ -263,3 +263,11 @@ def test_errors_query_file_is_the_failure_query_the_loader_runs():
 
     text = (REPO / "dashboards/insights/errors_by_request.query").read_text(encoding="utf-8")
     assert normalize_query(text) == normalize_query(ERRORS_QUERY)
+
+
+def test_since_after_until_is_a_clear_error():
+    """--since after --until raises AwsError before any AWS call."""
+    with pytest.raises(AwsError, match="--since must be before --until"):
+        load_insights(open_db(None), ["/aws/lambda/orders"], client=object(),
+                      since=datetime(2025, 8, 15, 13, tzinfo=UTC),
+                      until=datetime(2025, 8, 15, 12, tzinfo=UTC))  # fmt: skip
