@@ -4,13 +4,18 @@ Each task exports to its own destination prefix, `<prefix>/<group>-<start>-<end>
 listing after it finds exactly that export whatever folder the service puts the task under
 (AWS: `<task id>/<stream folder>/000000.gz`). Downloads keep the key layout under
 `<out>/<log group>/`, so the log group (hence the function) stays recoverable from the path.
-A small manifest per log group and time range remembers the task id: a re-run reuses
-the task instead of exporting again and downloads only parts that are missing.
+A small manifest per log group and time range remembers the task id: a re-run of the same
+range reuses the task instead of exporting again and downloads only parts that are missing.
+A run with another range (`--since 7d` again an hour later) exports only what completed
+earlier exports do not cover; an export counts as covering its range only up to
+EXPORT_SETTLE before it was made, since CloudWatch may need that long to make log data
+exportable.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +26,7 @@ from typing import Any
 from analyzer.aws._client import AwsError, aws_errors
 from analyzer.aws._paths import group_dir, safe_join
 from analyzer.aws._progress import Progress
-from analyzer.aws.fetch import stamp, to_ms
+from analyzer.aws.fetch import stamp, to_ms, unstamp
 
 POLL_FIRST_S = 1.0
 POLL_MAX_S = 30.0
@@ -29,6 +34,11 @@ POLL_MAX_S = 30.0
 
 EXPORT_TIMEOUT_S = 6 * 3600.0
 """Give up waiting for one export task after this long."""
+
+EXPORT_SETTLE_MS = 12 * 3600 * 1000
+"""AWS: log data can take up to 12 hours to become available for export."""
+
+_MANIFEST = re.compile(r"^\.export-(\d{8}T\d{9}Z)-(\d{8}T\d{9}Z)\.json$")
 
 
 @dataclass
@@ -38,6 +48,8 @@ class ExportResult:
     files: list[Path] = field(default_factory=list)
     skipped: int = 0
     task_ids: list[str] = field(default_factory=list)
+    covered: int = 0
+    """Log groups whose whole range earlier complete exports already held."""
 
 
 def fetch_export(
@@ -52,8 +64,10 @@ def fetch_export(
     prefix: str = "exportedlogs",
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    settle_ms: int = EXPORT_SETTLE_MS,
 ) -> ExportResult:
-    """Export each log group's [since, until) to S3 and download the parts under `out`."""
+    """Export each log group's [since, until) to S3 and download the parts under `out`;
+    only the parts of the range that earlier complete exports do not cover."""
     progress = progress or Progress(enabled=False)
     prefix = prefix.strip("/")
     result = ExportResult()
@@ -61,26 +75,68 @@ def fetch_export(
     for group in log_groups:
         folder = group_dir(out, group)
         folder.mkdir(parents=True, exist_ok=True)
-        manifest = folder / f".export-{stamp(start)}-{stamp(end)}.json"
-        state = _read_manifest(manifest)
-        dest = "/".join(
-            p
-            for p in (prefix, f"{group.strip('/').replace('/', '-')}-{stamp(start)}-{stamp(end)}")
-            if p
-        )
-        with aws_errors(f"log group {group}"):
-            task_id = state.get("taskId")
-            if task_id and not _usable(logs, task_id):
-                task_id = None  # the recorded task failed or was cancelled: export again
-            task_id = task_id or _create(logs, group, start, end, bucket, dest)
-            _write_manifest(manifest, {"taskId": task_id, "prefix": dest, "complete": False})
-            progress.update(f"export {group}: waiting for task {task_id}", force=True)
-            _wait(logs, task_id, sleep)
-            download_prefix(s3, bucket, dest + "/", folder, result, progress)
-        _write_manifest(manifest, {"taskId": task_id, "prefix": dest, "complete": True})
-        result.task_ids.append(task_id)
+        if (folder / _manifest_name(start, end)).exists():
+            ranges = [(start, end)]  # the same range again: resume or reuse that export
+        else:
+            ranges = missing_ranges(folder, start, end, settle_ms)
+        result.covered += not ranges
+        for lo, hi in ranges:
+            _export_range(
+                logs, s3, group, (lo, hi), folder, bucket, prefix, result, progress, sleep
+            )
     progress.done()
     return result
+
+
+def _manifest_name(start: int, end: int) -> str:
+    return f".export-{stamp(start)}-{stamp(end)}.json"
+
+
+def missing_ranges(folder: Path, start: int, end: int, settle_ms: int) -> list[tuple[int, int]]:
+    """Parts of [start, end) that no complete export manifest in `folder` covers, in order."""
+    covered: list[tuple[int, int]] = []
+    for path in folder.glob(".export-*.json"):
+        m = _MANIFEST.match(path.name)
+        state = _read_manifest(path) if m else {}
+        if m and state.get("complete"):
+            made = state.get("exportedAt")
+            made = made if isinstance(made, int) else int(path.stat().st_mtime * 1000)
+            covered.append((unstamp(m.group(1)), min(unstamp(m.group(2)), made - settle_ms)))
+    gaps, at = [], start
+    for lo, hi in sorted(covered):
+        if lo > at:
+            gaps.append((at, min(lo, end)))
+        at = max(at, hi)
+        if at >= end:
+            break
+    if at < end:
+        gaps.append((at, end))
+    return [(lo, hi) for lo, hi in gaps if lo < hi]
+
+
+def _export_range(
+    logs: Any, s3: Any, group: str, window: tuple[int, int], folder: Path, bucket: str,
+    prefix: str, result: ExportResult, progress: Progress, sleep: Callable[[float], None],
+) -> None:  # fmt: skip
+    """Export one range of one group (or resume its recorded task) and download the parts."""
+    start, end = window
+    manifest = folder / _manifest_name(start, end)
+    state = _read_manifest(manifest)
+    name = f"{group.strip('/').replace('/', '-')}-{stamp(start)}-{stamp(end)}"
+    dest = "/".join(p for p in (prefix, name) if p)
+    with aws_errors(f"log group {group}"):
+        task_id = state.get("taskId")
+        if task_id and not _usable(logs, task_id):
+            task_id = None  # the recorded task failed or was cancelled: export again
+        task_id = task_id or _create(logs, group, start, end, bucket, dest)
+        _write_manifest(manifest, {"taskId": task_id, "prefix": dest, "complete": False})
+        progress.update(f"export {group}: waiting for task {task_id}", force=True)
+        _wait(logs, task_id, sleep)
+        download_prefix(s3, bucket, dest + "/", folder, result, progress)
+    made = state.get("exportedAt") if state.get("complete") else None
+    done = {"taskId": task_id, "prefix": dest, "complete": True}
+    _write_manifest(manifest, {**done, "exportedAt": made or int(time.time() * 1000)})
+    result.task_ids.append(task_id)
 
 
 def _create(logs: Any, group: str, start: int, end: int, bucket: str, prefix: str) -> str:

@@ -45,7 +45,10 @@ def run(args: argparse.Namespace) -> int:
                 logs, s3, args.log_groups, since, until, out,
                 bucket=args.bucket, prefix=args.prefix, progress=progress,
             )  # fmt: skip
-            summary = f"{len(exported.files)} files downloaded, {exported.skipped} already there"
+            summary = (
+                f"{len(exported.files)} files downloaded, {exported.skipped} already there, "
+                f"{exported.covered} log groups already exported for this range"
+            )
         else:
             from analyzer.aws.fetch import fetch_filter
 

@@ -156,3 +156,45 @@ def test_stream_named_with_a_leading_dot_is_analysed(moto: MotoServer, tmp_path:
     con = open_db(None)
     load_paths(con, [str(tmp_path)])
     assert con.execute("SELECT count(*) FROM invocations").fetchone() == (1,)
+
+
+def _export_args(moto: MotoServer, tmp_path: Path, lo: int, hi: int) -> tuple[object, ...]:
+    logs, s3 = _clients(moto)
+    return (logs, s3, ["/aws/lambda/orders"], _dt(lo), _dt(hi), tmp_path)
+
+
+def test_rerun_with_a_later_since_inside_a_done_range_exports_nothing(
+    moto: MotoServer, tmp_path: Path
+):
+    """A narrower range already covered by a complete (settled) export starts no task."""
+    moto.client("s3").create_bucket(Bucket="logs-bucket")
+    got = put_invocations(moto.client("logs"), "/aws/lambda/orders", streams=1, per_stream=3)
+    kw = {"bucket": "logs-bucket", "sleep": lambda s: None, "settle_ms": 0}
+    fetch_export(*_export_args(moto, tmp_path, got.start_ms, got.end_ms + 1), **kw)
+    again = fetch_export(*_export_args(moto, tmp_path, got.start_ms + 1, got.end_ms + 1), **kw)
+    assert (again.task_ids, again.covered) == ([], 1)
+    assert len(moto.client("logs").describe_export_tasks()["exportTasks"]) == 1
+
+
+def test_rerun_with_a_later_until_exports_only_the_new_part(moto: MotoServer, tmp_path: Path):
+    """A range reaching past a complete export starts one task for the part after it only."""
+    moto.client("s3").create_bucket(Bucket="logs-bucket")
+    got = put_invocations(moto.client("logs"), "/aws/lambda/orders", streams=1, per_stream=3)
+    kw = {"bucket": "logs-bucket", "sleep": lambda s: None, "settle_ms": 0}
+    mid = got.start_ms + 1
+    fetch_export(*_export_args(moto, tmp_path, got.start_ms - 1000, mid), **kw)
+    fetch_export(*_export_args(moto, tmp_path, got.start_ms, got.end_ms + 1), **kw)
+    tasks = moto.client("logs").describe_export_tasks()["exportTasks"]
+    assert sorted((t["from"], t["to"]) for t in tasks) == [
+        (got.start_ms - 1000, mid - 1), (mid, got.end_ms)
+    ]  # fmt: skip
+
+
+def test_recent_export_is_not_trusted_for_its_last_hours(moto: MotoServer, tmp_path: Path):
+    """Within EXPORT_SETTLE of an export, a different range is exported again."""
+    moto.client("s3").create_bucket(Bucket="logs-bucket")
+    got = put_invocations(moto.client("logs"), "/aws/lambda/orders", streams=1, per_stream=2)
+    kw = {"bucket": "logs-bucket", "sleep": lambda s: None}
+    fetch_export(*_export_args(moto, tmp_path, got.start_ms, got.end_ms + 1), **kw)
+    again = fetch_export(*_export_args(moto, tmp_path, got.start_ms + 1, got.end_ms + 1), **kw)
+    assert len(again.task_ids) == 1
