@@ -31,6 +31,9 @@ from analyzer.parse.store_file import (
     scalar,
 )
 
+_PY_RUN = 64
+"""Files the Python path stores together (consecutive ids): bounds the rows held in memory."""
+
 
 class LoadError(Exception):
     """Nothing at all could be read; the message says why and what to do."""
@@ -164,6 +167,20 @@ def _plan(
     return jobs, readable, bool(dropped)
 
 
+def _runs(
+    items: list[tuple[int, _sources.Source, str]],
+) -> list[list[tuple[int, _sources.Source, str]]]:
+    """Split items into runs of consecutive file ids (at most _PY_RUN): the Python path
+    stores each run with one set of statements."""
+    runs: list[list[tuple[int, _sources.Source, str]]] = []
+    for item in items:
+        if runs and item[0] == runs[-1][-1][0] + 1 and len(runs[-1]) < _PY_RUN:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
 def _load_jobs(
     con: duckdb.DuckDBPyConnection,
     jobs: list[tuple[_sources.Source, str, str]],
@@ -182,14 +199,12 @@ def _load_jobs(
         if got is None and len(batch) > 1:
             got = {}
             for item in batch:  # find the file DuckDB refused; the others stay fast
-                one = load_batch(con, [item], function, track)
-                got.update(one or {item[0]: load_python(con, *item, function, track)})
-        loads.update(got or {batch[0][0]: load_python(con, *batch[0], function, track)})
+                got.update(load_batch(con, [item], function, track) or {})
+        loads.update(got or {})
         bar.update(len(loads), sum(f.lines for f in loads.values()))
-    for fid, src, fmt in items:
-        if fid not in loads:
-            loads[fid] = load_python(con, fid, src, fmt, function, track)
-            bar.update(len(loads), sum(f.lines for f in loads.values()))
+    for run in _runs([it for it in items if it[0] not in loads]):
+        loads.update(load_python(con, run, function, track))
+        bar.update(len(loads), sum(f.lines for f in loads.values()))
     record_files(
         con,
         [file_row(con, fid, src, jobs[fid - first][1], fmt, loads[fid]) for fid, src, fmt in items],

@@ -112,10 +112,10 @@ def _decode(data: bytes, fl: FileLoad, display: str) -> str:
         return text
 
 
-def _py_events(
-    con: duckdb.DuckDBPyConnection, src: _sources.Source, fmt: str, fl: FileLoad, q: Any
-) -> int:
-    """Python path: unwrap the container, classify, inherit, store; leaves `_pyev`."""
+def _py_rows(
+    src: _sources.Source, fmt: str, fl: FileLoad
+) -> tuple[list[list[Any]], list[list[Any]], int]:
+    """Python path: unwrap the container, classify, inherit: (stage rows, evidence rows, units)."""
     content = _sources.read_all(src)
     if content.truncated:
         fl.status = "truncated"
@@ -140,22 +140,27 @@ def _py_events(
     rows, ev_rows, dupes = stage_rows(un)
     if dupes:
         fl.notes.append(f"{dupes} duplicate event ids counted once")
-    _bulk(con, "_stage", STAGE_COLUMNS, rows)
-    _bulk(con, "_pyev", PYEV_COLUMNS, ev_rows)
+    return rows, ev_rows, un.units
+
+
+_FILE_COLUMNS = (("f_id", "INTEGER"), ("f_gfn", "VARCHAR"), ("f_env", "VARCHAR"))
+
+
+def _store_py(
+    con: duckdb.DuckDBPyConnection,
+    rows: list[list[Any]],
+    ev_rows: list[list[Any]],
+    cli_function: str | None,
+) -> None:
+    """Store the stage rows of several files (each row led by its file's id and path hints);
+    leaves `_pyev` (evidence rows led by the file id) for `finish`."""
+    _bulk(con, "_stage", (*_FILE_COLUMNS, *STAGE_COLUMNS), rows)
+    _bulk(con, "_pyev", (_FILE_COLUMNS[0], *PYEV_COLUMNS), ev_rows)
+    con.execute(_sql.events_insert("SELECT * FROM _stage"), {"cfn": cli_function})
     con.execute(
-        _sql.events_insert(
-            "SELECT *, $fid::INTEGER AS f_id, $gfn::VARCHAR AS f_gfn, $env::VARCHAR AS f_env "
-            "FROM _stage"
-        ),
-        q,
-    )
-    con.execute(
-        "INSERT INTO rejects SELECT $fid, line_no, reject, msg FROM _stage "
-        "WHERE reject IS NOT NULL",
-        {"fid": q["fid"]},
+        "INSERT INTO rejects SELECT f_id, line_no, reject, msg FROM _stage WHERE reject IS NOT NULL"
     )
     con.execute("DROP TABLE _stage")
-    return un.units
 
 
 _OVERLAPS = """
@@ -177,8 +182,8 @@ DELETE FROM events WHERE file_id = $fid AND line_no IN (
 _PYEV_INSERT = """
 INSERT INTO load_evidence
 SELECT e.file_id, e.line_no, e.ts, e.function, e.env_id, e.request_id, e.kind,
-  p.* EXCLUDE (line_no)
-FROM _pyev p JOIN events e ON e.file_id = $lo AND e.line_no = p.line_no
+  p.* EXCLUDE (f_id, line_no)
+FROM _pyev p JOIN events e ON e.file_id = p.f_id AND e.line_no = p.line_no
 """
 
 
@@ -210,7 +215,7 @@ def finish(
                 f"{before - after} events already loaded from another file counted once"
             )
     if py:
-        con.execute(_PYEV_INSERT, {"lo": lo})
+        con.execute(_PYEV_INSERT)
         con.execute("DROP TABLE _pyev")
     else:
         con.execute(EVIDENCE, q)
@@ -279,25 +284,31 @@ def record_files(con: duckdb.DuckDBPyConnection, rows: list[list[Any]]) -> None:
 
 def load_python(
     con: duckdb.DuckDBPyConnection,
-    fid: int,
-    src: _sources.Source,
-    fmt: str,
+    items: Sequence[tuple[int, _sources.Source, str]],
     cli_function: str | None,
     track: bool = True,
-) -> FileLoad:
-    """Load one file through the pure-Python parsers (JSON containers, odd text)."""
-    fl = FileLoad()
-    if fmt in ("empty", "binary"):
-        fl.status = "empty" if fmt == "empty" else "unreadable"
-        fl.warnings.append(
-            f"{src.display}: empty file, nothing to load"
-            if fmt == "empty"
-            else f"{src.display}: binary data, not a log file; leave it out or check it is "
-            "a CloudWatch export (.gz is read as is)"
-        )
-        return fl
-    fn, env = path_hints(src.path if not src.temp else "")
-    q = {"fid": fid, "gfn": fn, "env": env, "cfn": cli_function}
-    fl.lines = _py_events(con, src, fmt, fl, q)
-    finish(con, fid, fid, True, {fid: fl}, track)
-    return fl
+) -> dict[int, FileLoad]:
+    """Load files through the pure-Python parsers (JSON containers, odd text); the file ids
+    of `items` must be consecutive: they are stored together with one set of statements."""
+    loads: dict[int, FileLoad] = {}
+    rows: list[list[Any]] = []
+    ev_rows: list[list[Any]] = []
+    for fid, src, fmt in items:
+        fl = loads[fid] = FileLoad()
+        if fmt in ("empty", "binary"):
+            fl.status = "empty" if fmt == "empty" else "unreadable"
+            fl.warnings.append(
+                f"{src.display}: empty file, nothing to load"
+                if fmt == "empty"
+                else f"{src.display}: binary data, not a log file; leave it out or check it "
+                "is a CloudWatch export (.gz is read as is)"
+            )
+            continue
+        fn, env = path_hints(src.path if not src.temp else "")
+        got, ev_got, fl.lines = _py_rows(src, fmt, fl)
+        rows.extend([fid, fn, env, *r] for r in got)
+        ev_rows.extend([fid, *r] for r in ev_got)
+    if any(fl.lines for fl in loads.values()):
+        _store_py(con, rows, ev_rows, cli_function)
+        finish(con, min(loads), max(loads), True, loads, track)
+    return loads

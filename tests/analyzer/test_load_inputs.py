@@ -90,6 +90,25 @@ def test_truncated_json_page_keeps_complete_events(tmp_path: Path) -> None:
     assert any("page.json" in w and "5 complete events" in w for w in result.warnings)
 
 
+def test_overlapping_json_pages_loaded_together_count_events_once(tmp_path: Path) -> None:
+    """Two get-log-events pages sharing events, stored in one Python batch, count them once."""
+
+    def page(ns: list[int]) -> str:
+        lines = [ln.split(" ", 1) for n in ns for ln in _inv(n).splitlines()]
+        return json.dumps(
+            {"events": [{"timestamp": 1707858000000, "message": m} for _, m in lines]}
+        )
+
+    folder = tmp_path / "aws" / "lambda" / "fn"
+    folder.mkdir(parents=True)
+    (folder / "p1.json").write_text(page([1, 2]))
+    (folder / "p2.json").write_text(page([2, 3]))
+    con = open_db(None)
+    result = load_paths(con, [str(tmp_path)])
+    assert (result.lines, result.invocations) == (12, 3)
+    assert _count(con, "events") == 9
+
+
 def test_concatenated_gzip_members_all_load(tmp_path: Path) -> None:
     """Back-to-back gzip members (Firehose, S3 export parts) are all read."""
     f = tmp_path / "part.gz"
