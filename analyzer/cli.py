@@ -46,7 +46,9 @@ def _add_common(p: argparse.ArgumentParser, *, paths: bool = True) -> None:
     p.add_argument(
         "--db",
         metavar="FILE",
-        help="DuckDB file to load into and reuse (default: in memory for one-shot commands)",
+        help="DuckDB file to load into and reuse: a second run loads only new or changed "
+        "files (default: in memory for report/query/export; analyze keeps a cache under "
+        "$XDG_CACHE_HOME/lambdascope or ~/.cache/lambdascope)",
     )
     p.add_argument(
         "--function",
