@@ -32,7 +32,9 @@ from analyzer.parse.store_file import (
 )
 
 _PY_RUN = 64
-"""Files the Python path stores together (consecutive ids): bounds the rows held in memory."""
+_PY_RUN_BYTES = 16 << 20
+"""Files (and about how many bytes, gzip counted x8) the Python path stores together: bounds
+the rows held in memory at once."""
 
 
 class LoadError(Exception):
@@ -173,11 +175,16 @@ def _runs(
     """Split items into runs of consecutive file ids (at most _PY_RUN): the Python path
     stores each run with one set of statements."""
     runs: list[list[tuple[int, _sources.Source, str]]] = []
+    size = 0
     for item in items:
+        grow = item[1].size * (8 if item[1].gzip else 1)
         if runs and item[0] == runs[-1][-1][0] + 1 and len(runs[-1]) < _PY_RUN:
-            runs[-1].append(item)
-        else:
-            runs.append([item])
+            if size + grow <= _PY_RUN_BYTES:
+                runs[-1].append(item)
+                size += grow
+                continue
+        runs.append([item])
+        size = grow
     return runs
 
 
