@@ -178,11 +178,11 @@ def _runs(
     size = 0
     for item in items:
         grow = item[1].size * (8 if item[1].gzip else 1)
-        if runs and item[0] == runs[-1][-1][0] + 1 and len(runs[-1]) < _PY_RUN:
-            if size + grow <= _PY_RUN_BYTES:
-                runs[-1].append(item)
-                size += grow
-                continue
+        joins = runs and item[0] == runs[-1][-1][0] + 1 and len(runs[-1]) < _PY_RUN
+        if joins and size + grow <= _PY_RUN_BYTES:
+            runs[-1].append(item)
+            size += grow
+            continue
         runs.append([item])
         size = grow
     return runs
