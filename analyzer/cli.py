@@ -73,6 +73,16 @@ def _add_aws(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_format(p: argparse.ArgumentParser) -> None:
+    """The output format of commands that print tables."""
+    p.add_argument(
+        "--format",
+        choices=("table", "json", "csv", "markdown"),
+        default="table",
+        help="output format (default: table)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser, with an example on every command's help."""
     parser = argparse.ArgumentParser(
@@ -114,12 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         "lambdascope report logs/ --format json --fail-on 'error_rate>0.01'",
     )
     _add_common(p)
-    p.add_argument(
-        "--format",
-        choices=("table", "json", "csv", "markdown"),
-        default="table",
-        help="output format (default: table)",
-    )
+    _add_format(p)
     p.add_argument(
         "--fail-on",
         action="append",
@@ -139,12 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("sql", metavar="SQL", help="the SQL statement to run")
     _add_common(p)
-    p.add_argument(
-        "--format",
-        choices=("table", "json", "csv", "markdown"),
-        default="table",
-        help="output format (default: table)",
-    )
+    _add_format(p)
 
     p = add(
         "demo",
