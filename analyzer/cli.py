@@ -178,7 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--via",
         choices=("filter", "export"),
         default="filter",
-        help="FilterLogEvents (default) or CreateExportTask to S3 then download",
+        help="FilterLogEvents (default) or CreateExportTask to S3 then download. Re-runs "
+        "resume: filter fetches only hourly windows not yet complete; export exports only the "
+        "time no earlier complete export covers (an export is trusted up to 12 h before it ran, "
+        "as AWS may take that long to make data exportable)",
     )
     p.add_argument("--bucket", metavar="BUCKET", help="S3 bucket for --via export")
     p.add_argument("--prefix", metavar="PREFIX", default="exportedlogs", help="S3 key prefix")
