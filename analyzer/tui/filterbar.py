@@ -34,6 +34,9 @@ class FilterBar(Horizontal):
             self.filters = filters
             """The filters now asked for."""
 
+    class Done(Message):
+        """Enter in a text filter: the user is done typing (focus goes back to the table)."""
+
     def __init__(self, filters: Filters, functions: list[str], latest: datetime | None) -> None:
         super().__init__(id="filterbar")
         self.filters = filters
@@ -106,9 +109,10 @@ class FilterBar(Horizontal):
         self._changed()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in a text filter applies it."""
+        """Enter in a text filter applies it and hands the keys back to the table."""
         event.stop()
         self._changed()
+        self.post_message(self.Done())
 
     def show(self, filters: Filters) -> None:
         """Make the controls show `filters` (set elsewhere) without posting a change."""

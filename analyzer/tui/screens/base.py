@@ -135,6 +135,17 @@ class DataScreen(Screen[None]):
         """The user changed a filter here: it applies to every screen."""
         self.lsapp.filters = event.filters
 
+    def on_filter_bar_done(self, event: FilterBar.Done) -> None:
+        """Enter in a filter box: focus the table so the footer keys work again."""
+        event.stop()
+        self.focus_table()
+
+    def focus_table(self) -> None:
+        """Put the focus on the table the keys act on (if the screen has one)."""
+        table = self.current_table()
+        if table is not None:
+            table.focus()
+
     def reload(self) -> None:
         """Start the query worker for the current filters."""
         self.stale = False
@@ -245,12 +256,13 @@ class DataScreen(Screen[None]):
         self.query_one("#f-function").focus()
 
     def action_back(self) -> None:
-        """Close the search box, else go back to the previous screen."""
+        """Close the search box, leave the filter bar, else go back to the previous screen."""
         box = self.query_one("#search", Input)
+        bar = self.query_one(FilterBar)
         if box.display:
             box.display = False
-            table = self.current_table()
-            if table is not None:
-                table.focus()
+            self.focus_table()
+        elif self.focused is not None and bar in self.focused.ancestors_with_self:
+            self.focus_table()
         elif len(self.app.screen_stack) > 1 and self.BACK:
             self.app.pop_screen()
