@@ -30,11 +30,17 @@ def cache_dir() -> Path:
     return Path(base) / "lambdascope"
 
 
-def cache_db(paths: Sequence[str]) -> Path | None:
-    """The cache database for these inputs (None for stdin: nothing to reuse)."""
+def cache_db(paths: Sequence[str], function: str | None = None) -> Path | None:
+    """The cache database for these inputs (None for stdin: nothing to reuse).
+
+    `function` (`--function`) names the invocations of files that do not say, so rows loaded
+    with another (or no) `--function` differ: it is part of the key.
+    """
     if not paths or "-" in paths:
         return None
     resolved = sorted(str(Path(p).expanduser().resolve()) for p in paths)
+    if function:
+        resolved.append(f"--function={function}")
     key = hashlib.sha256("\0".join(resolved).encode()).hexdigest()[:16]
     return cache_dir() / f"analyze-{key}.duckdb"
 
@@ -163,8 +169,8 @@ def run(args: argparse.Namespace) -> int:
     if paths is None:
         say("analyze", "no input: give log files, folders or globs, or pipe logs on stdin")
         return EXIT_USAGE
-    if not getattr(args, "db", None):
-        args.db = _usable_db(cache_db(paths))
+    if not getattr(args, "db", None) and not getattr(args, "no_cache", False):
+        args.db = _usable_db(cache_db(paths, getattr(args, "function", None)))
     if not interactive() or "-" in paths:
         return print_report(args)
     from analyzer.store import open_db

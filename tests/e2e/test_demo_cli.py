@@ -35,10 +35,21 @@ def demo_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_demo_without_terminal_prints_report(tmp_path: Path) -> None:
-    """`demo` with no TTY generates, loads and prints the summary table, exit 0."""
+    """`demo` with no TTY prints the summary whose total equals the generator's truth, exit 0."""
+    from analyzer.generator import generate
+
     proc = _run(["demo", "--invocations", "300", "--seed", "5"], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "(total)" in proc.stdout and "invocations" in proc.stdout
+    truth = generate(tmp_path / "truth", seed=5, invocations=300)
+    assert _total_invocations(proc.stdout) == truth.report["totals"]["invocations"]
+
+
+def test_demo_removes_its_temporary_folder(tmp_path: Path) -> None:
+    """`demo` without --out generates into a temporary folder that is gone afterwards."""
+    proc = _run(["demo", "--invocations", "100", "--seed", "5"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    folder = Path(proc.stderr.split(") in ", 1)[1].split()[0])
+    assert folder.name.startswith("lambdascope-demo-") and not folder.exists()
 
 
 def test_demo_keeps_logs_with_out(tmp_path: Path) -> None:
@@ -102,3 +113,49 @@ def test_analyze_cache_forgets_a_deleted_file(tmp_path: Path) -> None:
     second = _run(["analyze", str(logs), "--function", "f"], tmp_path)
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert (_total_invocations(first.stdout), _total_invocations(second.stdout)) == (2, 1)
+
+
+def _truth_total(folder: Path) -> int:
+    """The invocation count the generator's truth.json states for the whole demo."""
+    import json
+
+    report = json.loads((folder / "truth.json").read_text())["report"]
+    return int(report["totals"]["invocations"])
+
+
+def test_demo_out_run_twice_shows_only_the_second_run(tmp_path: Path) -> None:
+    """A second `demo --out DIR` with another seed replaces the first run's logs."""
+    out = tmp_path / "kept"
+    first = _run(["demo", "--invocations", "200", "--seed", "1", "--out", str(out)], tmp_path)
+    second = _run(["demo", "--invocations", "200", "--seed", "2", "--out", str(out)], tmp_path)
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert _total_invocations(second.stdout) == _truth_total(out)
+
+
+def test_demo_out_refuses_a_folder_with_other_files(tmp_path: Path) -> None:
+    """`demo --out DIR` on a folder holding other files exits 2 and leaves them alone."""
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me", encoding="utf-8")
+    proc = _run(["demo", "--invocations", "100", "--out", str(out)], tmp_path)
+    assert proc.returncode == 2 and "not empty" in proc.stderr
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_analyze_cache_is_per_function_option(tmp_path: Path) -> None:
+    """A second `analyze` with `--function orders` names the cached unknown invocation orders."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    _one_invocation_log(logs / "a.log", "33333333-3333-4333-8333-333333333333")
+    first = _run(["analyze", str(logs)], tmp_path)
+    second = _run(["analyze", str(logs), "--function", "orders"], tmp_path)
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert any(line.startswith("orders ") for line in second.stdout.splitlines()), second.stdout
+    assert _total_invocations(second.stdout) == 1
+
+
+def test_demo_in_a_temporary_folder_leaves_no_cache_file(tmp_path: Path) -> None:
+    """`demo` without --out loads in memory: no cache database is left behind."""
+    proc = _run(["demo", "--invocations", "100", "--seed", "5"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert not list((tmp_path / "cache").rglob("analyze-*.duckdb"))
