@@ -124,11 +124,21 @@ def _forgotten(
     changed = [fid for fid, path, fp in stored if path in now and now[path] not in fps]
     by_id = {fid: (path, fp) for fid, path, fp in stored}
     todo, frontier = set(gone) | set(changed), gone + changed
-    while frontier:  # overlapping files still named: loaded again, so nothing is lost
-        more = [f for f in _forget.later_overlaps(con, frontier) if by_id[f][0] in now]
+    while frontier:  # overlapping files that can be read again: reloaded, nothing is lost
+        more = _forget.later_overlaps(con, frontier)
+        more = [f for f in more if by_id[f][0] in now or os.path.isfile(by_id[f][0])]
         frontier = [f for f in more if f not in todo]
         todo.update(frontier)
     _forget.forget(con, sorted(todo))
+    for fid in sorted(todo):  # loaded earlier from another path: read it again from there
+        path = by_id[fid][0]
+        if path not in now and fid not in gone and os.path.isfile(path):
+            try:
+                src = _sources.source_at(path)
+                fp = _sources.fingerprint(src)
+                found.append((src, fp, _sources.read_head(src, _detect.HEAD_BYTES)))
+            except OSError as exc:
+                result.warnings.append(f"{path}: cannot read ({exc}); check permissions")
     if gone:
         n = len(gone)
         result.warnings.append(

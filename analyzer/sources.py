@@ -50,6 +50,11 @@ def _source(path: str, display: str | None = None, *, temp: bool = False) -> Sou
     return Source(path, display or path, st.st_size, st.st_mtime, _is_gzip(path), temp)
 
 
+def source_at(path: str) -> Source:
+    """The source of one existing file (raises OSError when it cannot be read)."""
+    return _source(path)
+
+
 def _walk(folder: str) -> list[str]:
     found: list[str] = []
     for root, dirs, files in os.walk(folder):

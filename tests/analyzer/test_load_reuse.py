@@ -103,3 +103,17 @@ def test_files_outside_the_named_folders_stay(tmp_path: Path) -> None:
     summary, warnings = _reused(db, [str(tmp_path / "two")])
     assert summary["totals"]["invocations"] == 2
     assert not any("gone" in w for w in warnings)
+
+
+def test_overlapping_file_from_another_load_is_read_again(tmp_path: Path) -> None:
+    """A file loaded earlier from another folder keeps the events it shared with a deleted one."""
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    (tmp_path / "one" / "a.log").write_text(_inv(1) + _inv(2))
+    (tmp_path / "two" / "b.log").write_text(_inv(2) + _inv(3))
+    db = tmp_path / "x.duckdb"
+    _reused(db, [str(tmp_path / "one"), str(tmp_path / "two")])
+    (tmp_path / "one" / "a.log").unlink()
+    summary, _ = _reused(db, [str(tmp_path / "one")])
+    assert summary == _fresh([str(tmp_path / "two")])
+    assert summary["totals"]["invocations"] == 2
