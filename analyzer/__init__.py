@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from functools import cache
 
-try:
-    __version__ = version("lambdascope")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
-"""The installed distribution's version (read without importing the runtime package)."""
+__all__ = ["__version__", "version"]
 
-__all__ = ["__version__"]
+
+@cache
+def version() -> str:
+    """The installed distribution's version, read without importing the runtime package.
+
+    importlib.metadata costs ~30 ms to import, so it is read only when asked for.
+    """
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("lambdascope")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        return version()
+    raise AttributeError(f"module 'analyzer' has no attribute {name!r}")

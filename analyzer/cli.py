@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from analyzer import __version__
+from analyzer import version
 
 INSTALL_HINT = "pip install 'lambdascope[analyzer]'"
 """The exact command that installs what the CLI needs."""
@@ -73,6 +73,18 @@ def _add_aws(p: argparse.ArgumentParser) -> None:
     )
 
 
+class _VersionAction(argparse.Action):
+    """`--version`, reading the version only when asked (package metadata is slow to load)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        help_ = str(kwargs.get("help"))
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help_)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        print(f"lambdascope {version()}")
+        parser.exit()
+
+
 def _add_format(p: argparse.ArgumentParser) -> None:
     """The output format of commands that print tables."""
     p.add_argument(
@@ -91,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"lambdascope {__version__}")
+    parser.add_argument(
+        "--version", action=_VersionAction, help="show the program's version number and exit"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help_: str, example: str) -> argparse.ArgumentParser:
