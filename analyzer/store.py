@@ -68,10 +68,11 @@ def open_db(
         ) from None
     con.execute(f"SET temp_directory = '{_quote(_spill_directory())}'")
     con.execute(schema_sql())
-    row = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    # fetchall: a half-fetched result would block the caller's next `con.sql()`.
+    rows = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()
     # A database with loaded files but no version predates versioning: treat it as stale.
-    loaded = con.execute("SELECT count(*) FROM files").fetchone()
-    stored = row[0] if row else ("0" if loaded and loaded[0] else None)
+    (loaded,) = con.execute("SELECT count(*) FROM files").fetchall()[0]
+    stored = rows[0][0] if rows else ("0" if loaded else None)
     if stored is None:
         con.execute("INSERT INTO meta VALUES ('data_version', ?)", [DATA_VERSION])
     elif stored != DATA_VERSION:

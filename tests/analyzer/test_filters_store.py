@@ -135,3 +135,10 @@ def test_database_from_before_versioning_is_stale(tmp_path) -> None:  # type: ig
     con.close()
     with pytest.raises(StaleDatabaseError, match="data version 0"):
         open_db(db)
+
+
+def test_open_db_leaves_no_unfinished_result(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The connection open_db returns takes `con.sql()` at once, new or reopened."""
+    db = tmp_path / "x.duckdb"
+    open_db(db).close()
+    assert open_db(db).sql("SELECT 1").fetchall() == [(1,)]

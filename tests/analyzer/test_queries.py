@@ -286,3 +286,13 @@ def test_init_failures_follow_time_filter_and_skip_outcome_filter(
     since = Filters(since=T0.replace(hour=9, tzinfo=UTC))
     assert summary(con, since)["totals"]["init_failures"] == 1
     assert summary(con, Filters(outcome="error"))["totals"]["init_failures"] == 0
+
+
+def test_summary_leaves_no_unfinished_result() -> None:
+    """After summary() the caller's connection takes `con.sql()` at once."""
+    from analyzer.queries import summary
+    from analyzer.store import open_db
+
+    con = open_db()
+    summary(con)
+    assert con.sql("SELECT 1").fetchall() == [(1,)]
