@@ -37,12 +37,67 @@ def _num(value: object) -> str:
     return str(value)
 
 
+WRAPPER_NAMES = {
+    "lambdascope_log_only": "lambdascope, record only (OTel off)",
+    "lambdascope_span_metrics_flush_off": "lambdascope, span + metrics, flush off",
+    "lambdascope_span_metrics_flush_interval": "lambdascope, span + metrics, flush interval",
+    "lambdascope_flush_end_loopback": "lambdascope, flush end, OTLP/HTTP to loopback",
+    "powertools_logger_metrics": "Powertools Logger + Metrics",
+    "otel_contrib_noop_exporter": "OTel contrib AwsLambdaInstrumentor, no-op exporter",
+    "otel_contrib_otlp_loopback": "OTel contrib, OTLP/HTTP to loopback",
+    "lambdascope_otel_on": "lambdascope, OTel on",
+    "lambdascope_otel_off": "lambdascope, OTel off",
+    "otel_contrib_otlp": "OTel contrib",
+}
+"""Variant keys of results/wrapper.json and how the README names them."""
+
+
+def _wrapper_tables(data: dict[str, Any]) -> None:
+    print("| wrapper variant | warm overhead µs (wall) | µs (CPU) |")
+    print("| --- | ---: | ---: |")
+    for key, row in data.get("warm", {}).items():
+        if key in WRAPPER_NAMES:
+            cpu = row["cpu_us_per_call"] - data["warm"]["bare"]["cpu_us_per_call"]
+            print(f"| {WRAPPER_NAMES[key]} | {_num(row['overhead_us'])} | {_num(cpu)} |")
+    print()
+    print("| cold: import + setup + first invocation | ms (wall) | ms (CPU) |")
+    print("| --- | ---: | ---: |")
+    for key, row in data.get("cold", {}).items():
+        if key in WRAPPER_NAMES:
+            print(f"| {WRAPPER_NAMES[key]} | {_num(row['median_ms'])} | "
+                  f"{_num(row['cpu_median_ms'])} |")  # fmt: skip
+    print()
+
+
+def _analyzer_table(data: dict[str, Any]) -> None:
+    tools = ["lambdascope", "lnav", "duckdb_handwritten", "python_minimal", "grep_c", "wc_l"]
+    print("| input | " + " | ".join(tools) + " |")
+    print("| --- |" + " ---: |" * len(tools))
+    for name, ds in data.get("datasets", {}).items():
+        runs = ds["runs"]
+        cells = []
+        for tool in tools:
+            run = runs.get(tool)
+            if not run or run.get("wall_s") is None:
+                cells.append("–")
+            else:
+                cells.append(f"{_num(run['wall_s'])} s, {_num(run.get('peak_rss_mib'))} MiB")
+        print(f"| {name} ({ds['data'].get('lines'):,} lines) | " + " | ".join(cells) + " |")
+    print()
+
+
 def main() -> int:
-    """Print the table; exit 1 when no results exist yet (run `make bench`)."""
+    """Print the tables; exit 1 when no results exist yet (run `make bench`)."""
     files = sorted(RESULTS.glob("*.json"))
     if not files:
         print("no results yet: run `make bench`", file=sys.stderr)
         return 1
+    for path in files:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if path.stem == "wrapper":
+            _wrapper_tables(data)
+        elif path.stem == "analyzer":
+            _analyzer_table(data)
     print("| benchmark | target | measured | |")
     print("| --- | --- | ---: | --- |")
     for path in files:
