@@ -7,6 +7,7 @@ Percentiles are `quantile_cont`, like the report, so the numbers on screen match
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -170,32 +171,63 @@ def timeseries(con: duckdb.DuckDBPyConnection, filters: Filters) -> Series:
 
 
 _HIST_SQL = """
-SELECT least(CAST(floor((duration_ms - ?) / ?) AS INTEGER), ? - 1) AS bin,
+SELECT CASE WHEN duration_ms > ? THEN ?
+    ELSE least(greatest(CAST(floor({pos}) AS INTEGER), 0), ? - 1) END AS bin,
   count(*) FILTER (WHERE NOT coalesce(cold_start, false)) AS warm,
   count(*) FILTER (WHERE cold_start) AS cold
 FROM invocations WHERE duration_ms IS NOT NULL AND {where}
 GROUP BY bin ORDER BY bin
 """
 
+_HIST_LINEAR = "(duration_ms - ?) / ?"
+"""Bin position on equal-width bins: (d - lo) / width."""
+
+_HIST_LOG = "(ln(greatest(duration_ms, ?)) - ?) / ?"
+"""Bin position on log-spaced bins: (ln d - ln lo) / ln(ratio of neighbouring edges)."""
+
+LOG_RATIO = 8.0
+"""Bins are log-spaced when the range they cover spans more than this factor."""
+
+
+def _edges(lo: float, top: float, bins: int) -> tuple[list[float], bool]:
+    """Bin edges from `lo` to `top`: log-spaced over a wide range, else equal widths."""
+    lo = max(lo, 0.01)  # ln needs > 0; sub-0.01 ms durations fall in the first bin
+    if top > lo * LOG_RATIO:
+        return [lo * (top / lo) ** (i / bins) for i in range(bins + 1)], True
+    width = (top - lo) / bins if top > lo else 1.0
+    return [lo + i * width for i in range(bins + 1)], False
+
 
 def histogram(con: duckdb.DuckDBPyConnection, filters: Filters, bins: int = 12) -> list[Row]:
-    """Duration histogram: `bins` equal-width bins from min to max, warm and cold counts."""
+    """Duration histogram from min to p99 (log-spaced when wide), warm and cold counts.
+
+    Durations above p99 (timeouts, outliers) go to one last `overflow` row, so a single
+    30 s timeout does not squeeze every other invocation into the first bin.
+    """
     where, params = filters.where()
-    lo_hi = con.execute(
-        f"SELECT min(duration_ms), max(duration_ms) FROM invocations WHERE {where}", params
+    stats = con.execute(
+        "SELECT min(duration_ms), quantile_cont(duration_ms, 0.99), max(duration_ms) "
+        f"FROM invocations WHERE {where}",
+        params,
     ).fetchone()
-    if not lo_hi or lo_hi[0] is None:
+    if not stats or stats[0] is None:
         return []
-    lo, hi = float(lo_hi[0]), float(lo_hi[1])
-    width = (hi - lo) / bins if hi > lo else 1.0
-    counts = {
-        r["bin"]: r for r in _rows(con, _HIST_SQL.format(where=where), [lo, width, bins, *params])
-    }
+    lo, p99, hi = (float(v) for v in stats)
+    top = p99 if hi > p99 * 1.05 and p99 > lo else hi
+    edges, log = _edges(lo, top, bins)
+    if log:
+        pos = _HIST_LOG
+        pos_params: list[object] = [edges[0], math.log(edges[0]), math.log(edges[1] / edges[0])]
+    else:
+        pos, pos_params = _HIST_LINEAR, [edges[0], edges[1] - edges[0]]
+    sql = _HIST_SQL.format(pos=pos, where=where)
+    counts = {r["bin"]: r for r in _rows(con, sql, [top, bins, *pos_params, bins, *params])}
     out: list[Row] = []
-    for i in range(bins):
+    for i in range(bins + (1 if top < hi else 0)):
         c = counts.get(i, {"warm": 0, "cold": 0})
+        lo_ms, hi_ms = (edges[i], edges[i + 1]) if i < bins else (top, hi)
         out.append(
-            {"lo_ms": lo + i * width, "hi_ms": lo + (i + 1) * width}
+            {"lo_ms": lo_ms, "hi_ms": hi_ms, "overflow": i == bins}
             | {"warm": c["warm"], "cold": c["cold"]}
         )
     return out

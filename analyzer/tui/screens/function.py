@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 import duckdb
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -52,8 +53,8 @@ GROUPS = (
 )
 """Columns of the error-groups table."""
 
-BAR = 16
-"""Width of the longest histogram bar, in cells."""
+BAR = 12
+"""Width of the longest histogram bar, in cells (label 16 + bar + counts fit the 40-cell panel)."""
 
 
 @dataclass(frozen=True)
@@ -76,19 +77,36 @@ def bucket_label(seconds: int) -> str:
     return f"{seconds}s"
 
 
+def short_count(n: int) -> str:
+    """A count in at most 4 characters: 9999, 12k, 208k, 1.2M."""
+    if n < 10_000:
+        return str(n)
+    if n < 999_500:
+        return f"{n / 1000:.0f}k"
+    return f"{n / 1_000_000:.1f}M" if n < 9_950_000 else f"{n / 1_000_000:.0f}M"
+
+
+def _edge(value: float) -> str:
+    """A bin edge in ms: one decimal below 10 ms, else whole ms with thousands separators."""
+    return f"{value:,.1f}" if value < 10 else f"{value:,.0f}"
+
+
 def histogram_text(bins: list[dict[str, Any]]) -> Text:
-    """Horizontal bars per duration bin: warm then cold, with counts."""
-    out = Text("duration ms      warm █  cold █\n")
+    """Horizontal bars per duration bin: warm then cold, with counts; the last row > p99."""
+    out = Text("duration ms      warm █  cold █\n", no_wrap=True, overflow="ellipsis")
     out.stylize("green", 22, 23)
     out.stylize("magenta", 30, 31)
     top = max((b["warm"] + b["cold"] for b in bins), default=0) or 1
     for b in bins:
         w = max(round(BAR * b["warm"] / top), 1 if b["warm"] else 0)
         c = max(round(BAR * b["cold"] / top), 1 if b["cold"] else 0)
-        out.append(f"{b['lo_ms']:>7,.0f}–{b['hi_ms']:<7,.0f} ")
+        if b.get("overflow"):
+            out.append(f"{'> p99 ' + _edge(b['lo_ms']):<15} ")
+        else:
+            out.append(f"{_edge(b['lo_ms']):>7}–{_edge(b['hi_ms']):<7} ")
         out.append("█" * w, style="green")
         out.append("█" * c, style="magenta")
-        out.append(f" {b['warm']}/{b['cold']}\n")
+        out.append(f" {short_count(b['warm'])}/{short_count(b['cold'])}\n")
     return out
 
 
@@ -121,7 +139,14 @@ class FunctionScreen(DataScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "toggle_tab", "Errors/Slowest"),
+        Binding("m", "sizing", "Cost"),
     ]
+
+    NARROW = 130
+    """Below this many columns the cost panel leaves the band (key m shows it)."""
+
+    SHORT = 32
+    """Below this many rows the sparklines are one line high."""
 
     def __init__(self, function: str) -> None:
         super().__init__()
@@ -133,6 +158,8 @@ class FunctionScreen(DataScreen):
         """Whether the next query is the error groups alone (the rest is on screen)."""
         self.groups_loaded = False
         """Whether the error-groups table holds the groups of the results on screen."""
+        self.sizing: pricing.RightSizing | None = None
+        """The right-sizing on screen (for key m)."""
 
     def compose_body(self) -> ComposeResult:
         """Charts on top, tables below."""
@@ -207,12 +234,24 @@ class FunctionScreen(DataScreen):
             self.query_one(f"#label-{key}", Label).update(Text(text))
             self.query_one(f"#spark-{key}", Sparkline).data = values
         self.query_one("#histogram", Static).update(histogram_text(data.histogram))
+        self.sizing = data.sizing
         self.query_one("#sizing", Static).update(sizing_text(data.sizing))
         self.query_one("#slowest", DataView).set_data(data.slowest)
         self.query_one("#groups", DataView).set_data(data.groups or [])
         self.groups_loaded = data.groups is not None
         if not self.groups_loaded and self._groups_tab():  # the tab opened meanwhile
             self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Fit the band to the terminal: no cost panel when narrow, flat sparklines when short."""
+        self.set_class(event.size.width < self.NARROW, "-narrow")
+        self.set_class(event.size.height < self.SHORT, "-short")
+
+    def action_sizing(self) -> None:
+        """Show memory right-sizing and cost in a window (the panel is hidden when narrow)."""
+        from analyzer.tui.screens.help import TextModal
+
+        self.app.push_screen(TextModal(sizing_text(self.sizing)))
 
     def _groups_tab(self) -> bool:
         """Whether the error-groups tab is the active one."""

@@ -26,6 +26,8 @@ KEYS = (
     ("f", "filter bar: function, since, until, outcome, cold/warm, version"),
     ("tab", "move between filter bar, tables and tabs"),
     ("p", "price table and cost assumptions"),
+    ("m", "function screen: memory right-sizing and cost"),
+    ("escape", "in the filter bar: back to the table (Enter applies a typed filter)"),
 )
 """Keys the help screen lists."""
 

@@ -79,3 +79,14 @@ def test_help_screen(db: duckdb.DuckDBPyConnection, snap_compare: SnapCompare) -
             await pilot.pause(0.01)
 
     assert snap_compare(make_app(db), terminal_size=SIZE, run_before=before)
+
+
+def test_function_screen_at_80x24(db: duckdb.DuckDBPyConnection, snap_compare: SnapCompare) -> None:
+    """At 80x24 the function screen keeps its name, the series and the histogram."""
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot, FunctionScreen)
+
+    assert snap_compare(make_app(db), terminal_size=(80, 24), run_before=before)
