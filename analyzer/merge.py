@@ -143,6 +143,23 @@ WHERE kind = 'init_report' AND coalesce(status, 'error') <> 'success';
 """
 """Environments and init failures are small: rebuilt whole after every load."""
 
+UNTIMED = f"""
+SELECT EXISTS (SELECT 1 FROM invocations WHERE (start_ts IS NULL OR end_ts IS NULL) {_AFF})
+"""
+"""Does any (rebuilt) invocation lack a start or end time? Usually not: then TIMES is skipped."""
+
+TIMES = f"""
+UPDATE invocations SET start_ts = coalesce(invocations.start_ts, t.first_ts),
+  end_ts = coalesce(invocations.end_ts, t.last_ts)
+FROM (SELECT request_id, min(ts) AS first_ts, max(ts) AS last_ts FROM events
+      WHERE ts IS NOT NULL AND request_id IN (
+        SELECT request_id FROM invocations WHERE (start_ts IS NULL OR end_ts IS NULL) {_AFF})
+      GROUP BY request_id) t
+WHERE invocations.request_id = t.request_id
+"""
+"""START/REPORT without a time (message-only text): the request's first and last timestamped
+lines (application lines carry an ISO time) stand in for them."""
+
 
 def merge(con: duckdb.DuckDBPyConnection, *, partial: bool) -> None:
     """Rebuild the invocations of the request ids in `_affected` (all of them unless partial)."""
@@ -155,4 +172,7 @@ def merge(con: duckdb.DuckDBPyConnection, *, partial: bool) -> None:
     con.execute(REPORTS, {"partial": partial})
     con.execute(MERGE, {"partial": partial})
     con.execute("DROP TABLE _rep")
+    untimed = con.execute(UNTIMED, {"partial": partial}).fetchone()
+    if untimed is not None and untimed[0]:
+        con.execute(TIMES, {"partial": partial})
     con.execute(ENVIRONMENTS)
