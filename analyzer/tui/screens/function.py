@@ -173,7 +173,7 @@ class FunctionScreen(DataScreen):
             yield Static("", id="sizing")
         with TabbedContent(id="tabs"):
             with TabPane("Slowest invocations", id="tab-slowest"):
-                yield DataView("slowest", SLOWEST, id="slowest")
+                yield DataView("slowest", SLOWEST, id="slowest", fixed_columns=1)
             with TabPane("Error groups", id="tab-groups"):
                 yield DataView("error-groups", GROUPS, id="groups")
 

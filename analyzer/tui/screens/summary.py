@@ -62,7 +62,7 @@ class SummaryScreen(DataScreen):
 
     def compose_body(self) -> ComposeResult:
         """The functions table and the totals line."""
-        yield DataView("functions", COLUMNS, id="functions")
+        yield DataView("functions", COLUMNS, id="functions", fixed_columns=1)
         yield Static("", id="totals")
 
     def fetch(self, con: duckdb.DuckDBPyConnection, filters: Filters) -> Any:
