@@ -125,14 +125,26 @@ def _app(d: dict[str, Any]) -> Parsed:
     rid = uuid_or_none(_s(d.get("requestId")) or _s(d.get("function_request_id")))
     ts = _s(d.get("timestamp"))
     runtime_doc = "errorMessage" in d and "level" not in d and "log_level" not in d
+    nested = d.get("message")
+    if isinstance(nested, dict) and "errorType" in nested and _is_error_level(d):
+        return Parsed("error", rid, "ERROR", ts, _error_ev(nested))
     if "errorType" in d and (_s(d.get("log_level")) == "ERROR" or runtime_doc):
-        ev = {
-            "status": "error",
-            "error_type": _s(d.get("errorType")),
-            "error_message": _s(d.get("errorMessage")),
-        }
-        return Parsed("error", rid, "ERROR", ts, ev)
+        return Parsed("error", rid, "ERROR", ts, _error_ev(d))
     return Parsed("app", rid, level, ts)
+
+
+def _is_error_level(d: dict[str, Any]) -> bool:
+    return _s(d.get("level")) == "ERROR" or _s(d.get("log_level")) == "ERROR"
+
+
+def _error_ev(doc: dict[str, Any]) -> dict[str, Any]:
+    """Evidence of an error document (errorType/errorMessage: Python top level, or Node's
+    JSON-format `Invoke Error` whose `message` is the error object)."""
+    return {
+        "status": "error",
+        "error_type": _s(doc.get("errorType")),
+        "error_message": _s(doc.get("errorMessage")),
+    }
 
 
 def classify_json(msg: str) -> Parsed:

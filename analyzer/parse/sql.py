@@ -83,6 +83,10 @@ _JAVA = f"^({TS}Z) ({_NS}+) (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) "
 _PYERR = "^\\[ERROR\\] ([A-Za-z_][A-Za-z0-9_.]*): ?"
 _TIMEOUT = f"^({TS}Z) ({_NS}+) Task timed out after ([0-9.]+) seconds"
 
+_JERR = "(jf[5] AND 'ERROR' IN (jx[2], jx[3])) OR (jf[3] AND (jx[3] = 'ERROR' OR jf[4]))"
+"""A JSON error document: Node's JSON-format `Invoke Error` (`message` is the error object,
+level ERROR) or Python's unhandled error (top-level errorType, log_level ERROR or no level)."""
+
 _RID = "[^ \\t\\n\\r\\f\\\\]"
 """A request id character: no space and no backslash (double-escaped copies)."""
 _LEVEL = "CASE {x} WHEN 'WARNING' THEN 'WARN' WHEN 'CRITICAL' THEN 'FATAL' ELSE {x} END"
@@ -155,7 +159,8 @@ WITH l AS ({lines}
          WHEN json_type(msg) = 'OBJECT' THEN [json_exists(msg, '$.lambdascope'),
            json_exists(msg, '$._aws'), json_exists(msg, '$.errorType'),
            json_exists(msg, '$.errorMessage') AND NOT json_exists(msg, '$.level')
-           AND NOT json_exists(msg, '$.log_level')] END END END AS jf,
+           AND NOT json_exists(msg, '$.log_level'),
+           json_exists(msg, '$.message.errorType')] END END END AS jf,
     CASE WHEN k0 IS NULL AND contains(msg, ' Task timed out after ')
          THEN regexp_extract(msg, '{_TIMEOUT}', ['ts', 'rid', 's']) END AS tmo,
     CASE WHEN k0 IS NULL AND substr(msg, 5, 1) = '-' AND contains(msg, chr(9))
@@ -181,7 +186,7 @@ WITH l AS ({lines}
           WHEN 'platform.restoreReport' THEN 'restore_report'
           WHEN 'platform.extension' THEN 'extension' ELSE 'platform' END
         WHEN jf[2] THEN 'metric'
-        WHEN jf[3] AND (jx[3] = 'ERROR' OR jf[4]) THEN 'error'
+        WHEN {_JERR} THEN 'error'
         ELSE 'app' END
       WHEN k0 IS NOT NULL THEN k0
       WHEN tmo.ts <> '' THEN 'timeout'
@@ -217,7 +222,7 @@ WITH l AS ({lines}
         WHEN jx IS NULL THEN NULL
         WHEN jf[1] THEN CASE WHEN jx[11] IN ('error', 'timeout') THEN 'ERROR' ELSE 'INFO' END
         WHEN starts_with(jx[1], 'platform.') OR jf[2] THEN NULL
-        WHEN jf[3] AND (jx[3] = 'ERROR' OR jf[4]) THEN 'ERROR'
+        WHEN {_JERR} THEN 'ERROR'
         ELSE {_LEVEL.format(x=f"nullif(upper({jl}), '')")} END
       WHEN k0 IS NOT NULL THEN NULL
       WHEN tmo.ts <> '' THEN NULL

@@ -40,8 +40,15 @@ _EV_PATHS = (
     "'$.record.phase', '$.version', '$.duration_ms', '$.memory_mb', '$.init_ms', '$.outcome', "
     "'$.error_type', '$.error_message', '$.timeout_ms', '$.remaining_ms', '$.trigger', "
     "'$.trace_id', '$.cold_start', '$.init_type', '$.errorType', '$.errorMessage', "
-    "'$.record.metrics.durationMs']"
+    "'$.record.metrics.durationMs', '$.message.errorType', '$.message.errorMessage']"
 )
+_NESTED = (
+    "json_exists(message, '$.message.errorType') "
+    "AND (json_exists(message, '$.level') OR json_exists(message, '$.log_level'))"
+)
+"""An error row whose `message` is the error object (Node's JSON-format Invoke Error): a level
+key means the row was classified by its ERROR level, so the nested object is the error."""
+
 EVIDENCE = f"""
 INSERT INTO load_evidence
 SELECT file_id, line_no, ts, function, env_id, request_id, kind,
@@ -72,14 +79,16 @@ SELECT file_id, line_no, ts, function, env_id, request_id, kind,
        WHEN kind = 'timeout' THEN 'timeout' WHEN kind = 'error' THEN 'error'
   END AS status,
   CASE WHEN js THEN CASE WHEN kind IN ('report', 'runtime_done', 'init_report') THEN e[3]
-                         WHEN kind = 'lambdascope' THEN e[20] WHEN kind = 'error' THEN e[28] END
+                         WHEN kind = 'lambdascope' THEN e[20]
+                         WHEN kind = 'error' THEN CASE WHEN nested THEN e[31] ELSE e[28] END END
        WHEN kind IN ('report', 'init_report') THEN {_V_ETYPE}
        WHEN kind = 'error' AND starts_with(message, 'RequestId: ') THEN
          CASE WHEN contains(message, 'Runtime exited') THEN 'Runtime.ExitError' END
        WHEN kind = 'error' THEN coalesce({rx(_PYERR_ANY)},
          {_V_JETYPE})
   END AS error_type,
-  CASE WHEN js THEN CASE kind WHEN 'lambdascope' THEN e[21] WHEN 'error' THEN e[29] END
+  CASE WHEN js THEN CASE kind WHEN 'lambdascope' THEN e[21]
+                              WHEN 'error' THEN CASE WHEN nested THEN e[32] ELSE e[29] END END
        WHEN kind = 'error' AND starts_with(message, 'RequestId: ') THEN
          {_V_RIDERR}
        WHEN kind = 'error' THEN CASE WHEN regexp_matches(message, '{_PYERR_ANY}')
@@ -107,7 +116,9 @@ SELECT file_id, line_no, ts, function, env_id, request_id, kind,
 FROM (
   SELECT *, js AND json_valid(message) AS js,
     CASE WHEN js THEN CASE WHEN json_valid(message) THEN
-      json_extract_string(message, {_EV_PATHS}) END END AS e
+      json_extract_string(message, {_EV_PATHS}) END END AS e,
+    CASE WHEN kind = 'error' AND js THEN CASE WHEN json_valid(message) THEN {_NESTED} END END
+      AS nested
   FROM (SELECT *, starts_with(message, '{{') AS js FROM events
         WHERE file_id BETWEEN $lo AND $hi)
   WHERE ((kind IN ('report', 'runtime_done', 'timeout', 'error', 'lambdascope', 'xray')
