@@ -22,6 +22,15 @@ _VERSION = (
 """The version of a START line or a lambdascope record. The anchored match right after the first
 `Version: ` is the usual answer and much faster than the unanchored search it falls back to."""
 
+_OOM = (
+    "outcome = 'error' AND (etype = 'Runtime.OutOfMemory' "
+    "OR (killed AND max_memory_mb >= memory_mb))"
+)
+OOM_MESSAGE = "Runtime exited with error: signal: killed"
+"""The runtime's text for a killed (out of memory) process: the message of every OOM invocation
+whose logs carry none (a modern REPORT says only `Error Type: Runtime.OutOfMemory`), so one
+cause is one error group whether the legacy `Runtime exited` line was written or not."""
+
 MERGE = f"""
 INSERT INTO invocations
 WITH s AS (
@@ -113,10 +122,10 @@ SELECT function, coalesce(start_version, ls_version) AS version,
        WHEN has_report THEN false END,
   coalesce(r_init, ls_init), r_restore, duration_ms, billed_ms, memory_mb, max_memory_mb,
   outcome,
-  CASE WHEN outcome = 'error' AND (etype = 'Runtime.OutOfMemory'
-            OR (killed AND max_memory_mb >= memory_mb)) THEN 'Runtime.OutOfMemory'
+  CASE WHEN {_OOM} THEN 'Runtime.OutOfMemory'
        WHEN outcome IN ('error', 'timeout') THEN etype END,
-  CASE WHEN outcome IN ('error', 'timeout') THEN emsg END,
+  CASE WHEN {_OOM} THEN coalesce(emsg, '{OOM_MESSAGE}')
+       WHEN outcome IN ('error', 'timeout') THEN emsg END,
   coalesce(timeout_ms, CASE WHEN outcome = 'timeout' THEN r_duration END),
   remaining_ms, trigger, trace_id, env.runtime_version,
   CASE WHEN has_report THEN 'report' WHEN has_ls THEN 'lambdascope'
