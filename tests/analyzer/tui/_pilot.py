@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.worker import WorkerCancelled
 
+from analyzer.filters import Filters
 from analyzer.tui.app import LambdascopeApp
 from analyzer.tui.screens.base import DataScreen
 
@@ -23,9 +24,13 @@ SIZE = (120, 36)
 """Terminal size of every pilot and snapshot test."""
 
 
-def make_app(con: duckdb.DuckDBPyConnection, export_dir: Path | None = None) -> LambdascopeApp:
-    """The dashboard on an already filled database."""
-    return LambdascopeApp(con, what="fixture", export_dir=export_dir)
+def make_app(
+    con: duckdb.DuckDBPyConnection,
+    export_dir: Path | None = None,
+    filters: Filters | None = None,
+) -> LambdascopeApp:
+    """The dashboard on an already filled database (optionally opened with `filters`)."""
+    return LambdascopeApp(con, what="fixture", export_dir=export_dir, filters=filters)
 
 
 async def settle(pilot: Pilot[object], screen: type[Screen[Any]] | None = None) -> None:

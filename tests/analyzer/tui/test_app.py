@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from analyzer.tui.app import LambdascopeApp
 from analyzer.tui.screens.function import FunctionScreen
@@ -138,30 +139,53 @@ async def test_search_moves_to_the_matching_row(db: duckdb.DuckDBPyConnection) -
 
 @sync
 async def test_click_on_header_sorts(db: duckdb.DuckDBPyConnection) -> None:
-    """Clicking the 'function' header sorts rows by name (again: reverse)."""
+    """A mouse click on the 'function' header sorts rows by name."""
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = _table(app, "#functions")
-        table.post_message(
-            DataView.HeaderSelected(
-                table, table.ordered_columns[0].key, 0, table.ordered_columns[0].label
-            )
-        )
+        await pilot.click("#functions", offset=(3, 0))
         await until(pilot, lambda: table.sort_column == "function")
         assert [r["function"] for r in table.rows_data] == ["billing", "orders"]
 
 
 @sync
-async def test_sort_key_cycles_columns(db: duckdb.DuckDBPyConnection) -> None:
-    """'s' sorts by the next column; 'S' flips the order."""
+async def test_second_header_click_reverses(db: duckdb.DuckDBPyConnection) -> None:
+    """A second click on the same header reverses the order."""
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("s", "S")
         table = _table(app, "#functions")
+        await pilot.click("#functions", offset=(3, 0))
+        await until(pilot, lambda: table.sort_column == "function")
+        await pilot.click("#functions", offset=(3, 0))
         await until(pilot, lambda: table.sort_reverse)
-        assert table.sort_column == "function"
+        assert [r["function"] for r in table.rows_data] == ["orders", "billing"]
+
+
+@sync
+async def test_sort_key_sorts_by_the_first_column(db: duckdb.DuckDBPyConnection) -> None:
+    """'s' sorts by the function name: billing before orders (the query order is busiest first)."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        table = _table(app, "#functions")
+        await until(pilot, lambda: table.sort_column == "function")
+        assert [r["function"] for r in table.rows_data] == ["billing", "orders"]
+
+
+@sync
+async def test_sort_reverse_key_flips_the_order(db: duckdb.DuckDBPyConnection) -> None:
+    """'s' then 'S' sorts by function name descending."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = _table(app, "#functions")
+        await pilot.press("s")
+        await until(pilot, lambda: table.sort_column == "function")
+        await pilot.press("S")
+        await until(pilot, lambda: table.sort_reverse)
         assert [r["function"] for r in table.rows_data] == ["orders", "billing"]
 
 
@@ -206,7 +230,9 @@ async def test_q_quits_with_exit_code_0(db: duckdb.DuckDBPyConnection) -> None:
 
 
 @sync
-async def test_loader_failure_exits_1(db: duckdb.DuckDBPyConnection) -> None:
+async def test_loader_failure_exits_1(
+    db: duckdb.DuckDBPyConnection, capsys: pytest.CaptureFixture[str]
+) -> None:
     """When nothing can be loaded the app exits 1 with the loader's message."""
 
     def loader(con: duckdb.DuckDBPyConnection) -> None:
@@ -216,6 +242,7 @@ async def test_loader_failure_exits_1(db: duckdb.DuckDBPyConnection) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
     assert app.return_code == 1
+    assert "lambdascope: no input could be read" in capsys.readouterr().err
 
 
 @sync

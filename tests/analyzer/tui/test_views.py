@@ -31,9 +31,12 @@ def test_summary_counts_match_the_table(db: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_error_rate_excludes_timeouts(db: duckdb.DuckDBPyConnection) -> None:
-    """The error rate is errors over invocations; timeouts are counted apart."""
+    """Errors (and so the error rate) count outcome 'error' only; timeouts are counted apart."""
     billing = _by_function(db, Filters())["billing"]
-    assert billing["error_rate"] == billing["errors"] / billing["invocations"]  # type: ignore[operator]
+    errors = _count(db, "function = 'billing' AND outcome = 'error'")
+    timeouts = _count(db, "function = 'billing' AND outcome = 'timeout'")
+    assert timeouts > 0 and billing["errors"] == errors and billing["timeouts"] == timeouts
+    assert billing["error_rate"] == errors / _count(db, "function = 'billing'")
 
 
 def test_warm_and_cold_durations_are_split(db: duckdb.DuckDBPyConnection) -> None:
@@ -49,9 +52,10 @@ def test_init_failures_come_from_their_table(db: duckdb.DuckDBPyConnection) -> N
 
 
 def test_outcome_filter_applies(db: duckdb.DuckDBPyConnection) -> None:
-    """With outcome=timeout only timed-out invocations are summarised."""
+    """With outcome=timeout exactly the timed-out invocations are summarised."""
     rows = views.function_summary(db, Filters(outcome="timeout"))
-    assert all(r["invocations"] == r["timeouts"] for r in rows)
+    assert rows and all(r["invocations"] == r["timeouts"] for r in rows)
+    assert sum(int(r["invocations"]) for r in rows) == _count(db, "outcome = 'timeout'")  # type: ignore[call-overload]
 
 
 def test_bucket_size_follows_the_span() -> None:
