@@ -169,6 +169,30 @@ WHERE invocations.request_id = t.request_id
 """START/REPORT without a time (message-only text): the request's first and last timestamped
 lines (application lines carry an ISO time) stand in for them."""
 
+NEIGHBOURS = f"""
+UPDATE invocations SET start_ts = n.ts, end_ts = n.ts + to_microseconds(CASE
+    WHEN invocations.duration_ms BETWEEN 0 AND 86400000
+    THEN CAST(invocations.duration_ms * 1000 AS BIGINT) ELSE 0 END)
+FROM (
+  WITH v AS (
+    SELECT request_id, p.f AS file_id, p.l AS line_no
+    FROM (SELECT request_id, min({{'f': file_id, 'l': line_no}}) AS p FROM events
+          WHERE request_id IN (SELECT request_id FROM invocations
+                               WHERE start_ts IS NULL AND end_ts IS NULL {_AFF})
+          GROUP BY request_id)
+  ), t AS (
+    SELECT file_id, line_no, ts FROM events
+    WHERE ts IS NOT NULL AND file_id IN (SELECT file_id FROM v)
+  )
+  SELECT v.request_id, coalesce(b.ts, a.ts) AS ts
+  FROM v ASOF LEFT JOIN t b ON v.file_id = b.file_id AND v.line_no >= b.line_no
+  ASOF LEFT JOIN t a ON v.file_id = a.file_id AND v.line_no <= a.line_no
+) n
+WHERE invocations.request_id = n.request_id AND n.ts IS NOT NULL
+"""
+"""A request none of whose lines has a time: the nearest timestamped line before its first line
+in the same file (after it, when none precedes) is the best known start; end = start + duration."""
+
 
 def merge(con: duckdb.DuckDBPyConnection, *, partial: bool) -> None:
     """Rebuild the invocations of the request ids in `_affected` (all of them unless partial)."""
@@ -184,4 +208,5 @@ def merge(con: duckdb.DuckDBPyConnection, *, partial: bool) -> None:
     untimed = con.execute(UNTIMED, {"partial": partial}).fetchone()
     if untimed is not None and untimed[0]:
         con.execute(TIMES, {"partial": partial})
+        con.execute(NEIGHBOURS, {"partial": partial})
     con.execute(ENVIRONMENTS)

@@ -86,3 +86,26 @@ def test_start_line_time_beats_app_lines(tmp_path: Path) -> None:
     load_paths(con, [str(tmp_path)])
     got = con.sql("SELECT start_ts FROM invocations").fetchall()
     assert got == [(datetime(2026, 11, 24, 9, 20, 59, 100000),)]
+
+
+def test_untimed_request_starts_at_the_previous_timestamped_line(tmp_path: Path) -> None:
+    """A request with no timed line starts at the file's timed line before it, ends + duration."""
+    _write(tmp_path, MESSAGE_ONLY + UNTIMED)
+    con = open_db(None)
+    load_paths(con, [str(tmp_path)])
+    got = con.execute(
+        "SELECT start_ts, end_ts FROM invocations WHERE request_id = ?", [UNTIMED_RID]
+    ).fetchall()
+    start = datetime(2026, 11, 24, 9, 20, 59, 750000)
+    assert got == [(start, datetime(2026, 11, 24, 9, 20, 59, 755000))]
+
+
+def test_untimed_first_request_starts_at_the_next_timestamped_line(tmp_path: Path) -> None:
+    """The file's first request, with no timed line, takes the next timed line's time."""
+    _write(tmp_path, UNTIMED + MESSAGE_ONLY)
+    con = open_db(None)
+    load_paths(con, [str(tmp_path)])
+    got = con.execute(
+        "SELECT start_ts FROM invocations WHERE request_id = ?", [UNTIMED_RID]
+    ).fetchall()
+    assert got == [(datetime(2026, 11, 24, 9, 20, 59, 300000),)]
