@@ -39,8 +39,8 @@ def _num(value: object) -> str:
 
 WRAPPER_NAMES = {
     "lambdascope_log_only": "lambdascope, record only (OTel off)",
-    "lambdascope_span_metrics_flush_off": "lambdascope, span + metrics, flush off",
-    "lambdascope_span_metrics_flush_interval": "lambdascope, span + metrics, flush interval",
+    "lambdascope_span_metrics_flush_off": "span + metrics, flush off, no-op exporters",
+    "lambdascope_span_metrics_flush_interval": "span + metrics, flush interval, no-op exporters",
     "lambdascope_flush_end_loopback": "lambdascope, flush end, OTLP/HTTP to loopback",
     "powertools_logger_metrics": "Powertools Logger + Metrics",
     "otel_contrib_noop_exporter": "OTel contrib AwsLambdaInstrumentor, no-op exporter",
