@@ -17,6 +17,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 LINE_SHAPES = [
     "text_python",
     "text_node",
+    "text_java",
     "export_parts",
     "report_variants",
     "json_format",
