@@ -346,4 +346,21 @@ def totals(con: duckdb.DuckDBPyConnection, filters: Filters) -> Row:
         "coalesce(sum(rejected), 0) AS rejected FROM files",
         [],
     )
-    return found[0] | files[0]
+    return found[0] | files[0] | _time_range(con, filters)
+
+
+def _time_range(con: duckdb.DuckDBPyConnection, filters: Filters) -> Row:
+    """The data's first/last start time, and (time filter set) how many it drops for lack of one.
+
+    An invocation without a start time cannot be placed in a time range, so a time filter
+    leaves it out; the status line says so rather than dropping it silently.
+    """
+    untimed = 0
+    if filters.since is not None or filters.until is not None:
+        where, params = filters.replace(since=None, until=None).where()
+        row = con.execute(
+            f"SELECT count(*) FROM invocations WHERE start_ts IS NULL AND {where}", params
+        ).fetchone()
+        untimed = int(row[0]) if row else 0
+    span = _rows(con, "SELECT min(start_ts) AS first, max(start_ts) AS last FROM invocations", [])
+    return {"untimed": untimed} | span[0]

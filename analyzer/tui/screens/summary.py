@@ -49,8 +49,24 @@ def totals_line(t: dict[str, Any]) -> Text:
         f"{fmt.count(t['timeouts'])} timeouts · {fmt.count(t['cold_starts'])} cold starts · "
         f"read {fmt.count(t['files'])} files, {fmt.count(t['lines'])} lines, "
         f"{fmt.count(t['rejected'])} rejected · durations in ms · "
-        "cost: on-demand us-east-1 (p: prices)"
+        "cost: on-demand us-east-1 (p: prices)" + _untimed(t)
     )
+
+
+def _untimed(t: dict[str, Any]) -> str:
+    """What the time filter left out for lack of a time (empty when nothing)."""
+    n = t.get("untimed") or 0
+    return (
+        f" · {fmt.count(n)} invocations without a time are left out by the time filter" if n else ""
+    )
+
+
+def empty_line(t: dict[str, Any]) -> Text:
+    """The status line when nothing matches: with the data's time range to choose from."""
+    out = "no invocations match the filters"
+    if t.get("first") is not None:
+        out += f" · data from {fmt.when(t['first'])} to {fmt.when(t['last'])} UTC"
+    return Text(out + _untimed(t))
 
 
 class SummaryScreen(DataScreen):
@@ -75,7 +91,7 @@ class SummaryScreen(DataScreen):
         self.query_one("#functions", DataView).set_data(rows)
         self.query_one("#totals", Static).update(totals_line(totals))
         if not rows:
-            self.query_one("#totals", Static).update(Text("no invocations match the filters"))
+            self.query_one("#totals", Static).update(empty_line(totals))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter (or click) on a function opens its screen."""

@@ -7,7 +7,7 @@ import duckdb
 from analyzer.filters import Filters
 from analyzer.tui.table import DataView
 
-from ._pilot import SIZE, make_app, settle, sync, until
+from ._pilot import SIZE, make_app, screen_text, settle, sync, until
 
 
 def _invocations(app: object) -> dict[str, int]:
@@ -79,3 +79,16 @@ async def test_clear_filters_from_the_command_palette(db: duckdb.DuckDBPyConnect
         await until(pilot, lambda: app.filters == Filters())
         await settle(pilot)
         assert sum(_invocations(app).values()) == 421
+
+
+@sync
+async def test_empty_result_names_the_data_time_range(db: duckdb.DuckDBPyConnection) -> None:
+    """A time filter that matches nothing says when the loaded data starts and ends."""
+    from datetime import UTC, datetime
+
+    since = datetime(2030, 1, 1, tzinfo=UTC)
+    app = make_app(db, filters=Filters(since=since))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+    assert "no invocations match the filters · data from 2026-11-24 08:00" in text

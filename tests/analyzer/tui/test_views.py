@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import duckdb
 
 from analyzer import views
@@ -131,3 +133,15 @@ def test_invocation_lines_include_its_traceback_lines_without_request_id() -> No
         "Traceback (most recent call last):",
         "REPORT RequestId: r1",
     ]
+
+
+def test_totals_count_invocations_a_time_filter_drops_for_lack_of_a_time(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    """With `since` set, totals say how many invocations have no start time to filter on."""
+    db.execute(
+        "INSERT INTO invocations (function, request_id, duration_ms) VALUES ('orders', 'nt-1', 5.0)"
+    )
+    since = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
+    assert views.totals(db, Filters(since=since))["untimed"] == 1
+    assert views.totals(db, Filters())["untimed"] == 0
