@@ -18,6 +18,7 @@ LINE_SHAPES = [
     "text_python",
     "text_node",
     "text_java",
+    "text_go",
     "export_parts",
     "report_variants",
     "json_format",
