@@ -53,8 +53,14 @@ class DataView(DataTable[Text]):
     def on_mount(self) -> None:
         """Create the columns."""
         for col in self.columns_spec:
-            label = Text(col.label, justify="right" if col.numeric else "left")
-            self.add_column(label, key=col.key)
+            self.add_column(self._label(col.key), key=col.key)
+
+    def _label(self, key: str) -> Text:
+        """A column's header, with ▲ or ▼ when the rows are sorted by it."""
+        col = next(c for c in self.columns_spec if c.key == key)
+        mark = ("▼" if self.sort_reverse else "▲") if key == self.sort_column else ""
+        label = f"{mark}{col.label}" if col.numeric and mark else f"{col.label}{mark}"
+        return Text(label, justify="right" if col.numeric else "left")
 
     def set_data(self, rows: Sequence[Row]) -> None:
         """Replace the rows, keeping the current sort and (when possible) the cursor row."""
@@ -105,6 +111,9 @@ class DataView(DataTable[Text]):
         if reverse is None:
             reverse = not self.sort_reverse if key == self.sort_column else False
         self.sort_column, self.sort_reverse = key, reverse
+        for column in self.ordered_columns:
+            column.label = self._label(str(column.key.value))
+            column.content_width = max(column.content_width, column.label.cell_len)
         self._sort_data()
         self._redraw()
         self.move_cursor(row=0)

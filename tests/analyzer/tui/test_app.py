@@ -16,7 +16,7 @@ from analyzer.tui.screens.invocation import InvocationScreen
 from analyzer.tui.screens.summary import SummaryScreen
 from analyzer.tui.table import DataView
 
-from ._pilot import SIZE, make_app, settle, sync, until
+from ._pilot import SIZE, make_app, screen_text, settle, sync, until
 
 
 def _table(app: LambdascopeApp, selector: str) -> DataView:
@@ -402,3 +402,21 @@ async def test_summary_follows_a_filter_set_on_the_function_screen(
         await pilot.press("escape")
         await settle(pilot, SummaryScreen)
         assert [r["invocations"] for r in _table(app, "#functions").rows_data] == [4, 1]
+
+
+@sync
+async def test_sorted_column_header_shows_the_order(db: duckdb.DuckDBPyConnection) -> None:
+    """After 's' the function header reads 'function▲'; after 'S' it reads 'function▼'."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = _table(app, "#functions")
+        await pilot.press("s")
+        await until(pilot, lambda: table.sort_column == "function")
+        await pilot.pause()
+        up = screen_text(app)
+        await pilot.press("S")
+        await until(pilot, lambda: table.sort_reverse)
+        await pilot.pause()
+        down = screen_text(app)
+    assert "function▲" in up and "function▼" in down
