@@ -127,9 +127,9 @@ def _app(d: dict[str, Any]) -> Parsed:
     runtime_doc = "errorMessage" in d and "level" not in d and "log_level" not in d
     nested = d.get("message")
     if isinstance(nested, dict) and "errorType" in nested and _is_error_level(d):
-        return Parsed("error", rid, "ERROR", ts, _error_ev(nested))
+        return Parsed("error", rid, "ERROR", ts, _error_ev(nested, None))
     if "errorType" in d and (_s(d.get("log_level")) == "ERROR" or runtime_doc):
-        return Parsed("error", rid, "ERROR", ts, _error_ev(d))
+        return Parsed("error", rid, "ERROR", ts, _error_ev(d, "error"))
     return Parsed("app", rid, level, ts)
 
 
@@ -137,11 +137,13 @@ def _is_error_level(d: dict[str, Any]) -> bool:
     return _s(d.get("level")) == "ERROR" or _s(d.get("log_level")) == "ERROR"
 
 
-def _error_ev(doc: dict[str, Any]) -> dict[str, Any]:
-    """Evidence of an error document (errorType/errorMessage: Python top level, or Node's
-    JSON-format `Invoke Error` whose `message` is the error object)."""
+def _error_ev(doc: dict[str, Any], status: str | None) -> dict[str, Any]:
+    """Evidence of an error document (errorType/errorMessage): Python's unhandled error (top
+    level; an error signal), or an error object Node logs as `message` in JSON format. The
+    latter is also what `console.error(err)` writes for a handled error, so it names the type
+    and message but does not vote on the outcome (the REPORT / runtimeDone status does)."""
     return {
-        "status": "error",
+        "status": status,
         "error_type": _s(doc.get("errorType")),
         "error_message": _s(doc.get("errorMessage")),
     }

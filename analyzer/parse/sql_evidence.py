@@ -74,7 +74,8 @@ SELECT file_id, line_no, ts, function, env_id, request_id, kind,
        WHEN kind IN ('report', 'restore_report') THEN {rx("Restore Duration: ([0-9.]+) ms", "f")}
   END AS restore_ms,
   CASE WHEN js THEN CASE WHEN kind IN ('report', 'runtime_done', 'init_report') THEN {_ST}
-                         WHEN kind = 'lambdascope' THEN e[19] WHEN kind = 'error' THEN 'error' END
+                         WHEN kind = 'lambdascope' THEN e[19]
+                         WHEN kind = 'error' AND NOT nested THEN 'error' END
        WHEN kind IN ('report', 'init_report') THEN {rx("Status: ([A-Za-z]+)")}
        WHEN kind = 'timeout' THEN 'timeout' WHEN kind = 'error' THEN 'error'
   END AS status,

@@ -50,12 +50,12 @@ INVOCATION = [
 
 
 def test_node_invoke_error_object_is_an_error() -> None:
-    """A level ERROR line whose message is an error object gives its type and message."""
+    """A level ERROR line whose message is an error object gives its type and message only."""
     p = classify_message(_line("ERROR", ERROR_OBJECT))
     assert (p.kind, p.request_id, p.evidence) == (
         "error",
         RID,
-        {"status": "error", "error_type": "Error", "error_message": "upstream ledger returned 503"},
+        {"status": None, "error_type": "Error", "error_message": "upstream ledger returned 503"},
     )
 
 
@@ -102,3 +102,15 @@ def test_paths_agree_on_nested_error_documents(tmp_path: Path) -> None:
             )
         )
     assert got[0] == got[1]
+
+
+def test_handled_error_object_leaves_a_success(tmp_path: Path) -> None:
+    """An error object logged at ERROR in an invocation whose report says success stays success."""
+    lines = [line.replace('"status": "error"', '"status": "success"') for line in INVOCATION]
+    f = tmp_path / "aws" / "lambda" / "billing-worker" / "ok.log"
+    f.parent.mkdir(parents=True)
+    f.write_text("\n".join(lines) + "\n")
+    con = open_db(None)
+    load_paths(con, [str(f)])
+    got = con.sql("SELECT outcome, error_message FROM invocations").fetchall()
+    assert got == [("success", None)]
