@@ -52,7 +52,7 @@ _AGGREGATES = """
     count(cold_start) AS known_cold,
     quantile_cont(duration_ms, [0.5, 0.9, 0.99]) AS duration_q,
     max(duration_ms) AS duration_max,
-    avg(duration_ms) AS duration_mean,
+    sum(duration_ms::DECIMAL(38, 6)) / count(duration_ms) AS duration_mean,
     quantile_cont(init_ms, [0.5, 0.99]) AS init_q,
     max(init_ms) AS init_max,
     max(memory_mb) AS memory_size_mb,

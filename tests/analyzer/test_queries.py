@@ -296,3 +296,17 @@ def test_summary_leaves_no_unfinished_result() -> None:
     con = open_db()
     summary(con)
     assert con.sql("SELECT 1").fetchall() == [(1,)]
+
+
+def test_mean_duration_is_the_exact_mean_rounded(con: duckdb.DuckDBPyConnection) -> None:
+    """The mean is exact (decimal sum), so it never depends on the order threads add in."""
+    from decimal import Decimal
+
+    rng = random.Random(5)
+    values = [Decimal(rng.randint(0, 60_000_000)) / 1000 for _ in range(50_000)]
+    con.executemany(
+        "INSERT INTO invocations (function, request_id, duration_ms) VALUES ('f', ?, ?)",
+        [(f"r{i}", float(v)) for i, v in enumerate(values)],
+    )
+    expected = round(float(sum(values) / len(values)), MS_DECIMALS)
+    assert summary(con)["totals"]["duration_ms"]["mean"] == expected
