@@ -264,7 +264,24 @@ def load_paths(
             if src.temp:
                 os.unlink(src.path)
     result.invocations = int(scalar(con, "SELECT count(*) FROM invocations"))
+    if function is None and any(src.display == "<stdin>" for src in srcs):
+        result.warnings.extend(_stdin_unnamed(con))
     if readable == 0:
         detail = "; ".join(result.warnings) or "no input given"
         raise LoadError(f"nothing could be loaded: {detail}")
     return result
+
+
+def _stdin_unnamed(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """A hint when standard input named no function (no log group, no /aws/lambda/ path)."""
+    n = scalar(
+        con,
+        "SELECT count(DISTINCT request_id) FROM events WHERE function = 'unknown' AND "
+        "request_id IS NOT NULL AND file_id IN (SELECT file_id FROM files WHERE path = '<stdin>')",
+    )
+    if not n:
+        return []
+    return [
+        f"<stdin>: {n} invocation(s) name no function (the lines carry no log group); "
+        "they are called 'unknown' - pass --function NAME"
+    ]

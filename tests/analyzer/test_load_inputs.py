@@ -260,3 +260,19 @@ def test_same_events_from_export_and_api_json_count_once(tmp_path: Path) -> None
     con = open_db(None)
     result = load_paths(con, [str(tmp_path)])
     assert (result.lines, result.invocations, _count(con, "events")) == (2, 1, 1)
+
+
+def test_unnamed_stdin_warns_to_pass_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Standard input naming no function gives a warning that says to pass --function."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(_inv(1).encode())))
+    result = load_paths(open_db(None), ["-"])
+    assert [w for w in result.warnings if "--function" in w] == [
+        "<stdin>: 1 invocation(s) name no function (the lines carry no log group); "
+        "they are called 'unknown' - pass --function NAME"
+    ]
+
+
+def test_stdin_with_function_gives_no_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Standard input loaded with --function gives no warning."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(_inv(1).encode())))
+    assert load_paths(open_db(None), ["-"], function="orders").warnings == []
