@@ -69,6 +69,16 @@ def text(value: Any) -> str:
     return MISSING if value is None else str(value)
 
 
+PATTERN_WIDTH = 60
+"""Longest error pattern shown in a table cell (the example invocation has the full text)."""
+
+
+def clipped(value: Any) -> str:
+    """Text cut to `PATTERN_WIDTH` characters with an ellipsis, so later columns stay visible."""
+    s = text(value)
+    return s if len(s) <= PATTERN_WIDTH else s[: PATTERN_WIDTH - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Column:
     """One table column: the row key it shows, its label, how to format, alignment."""

@@ -28,9 +28,15 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """A raw value as CSV/JSON wants it."""
+    """A raw value as CSV/JSON wants it: ISO times; floats without binary noise.
+
+    Values of 1 and more keep 3 decimals (like `report --format json`); smaller ones (costs in
+    USD) keep 6 significant digits.
+    """
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 3) if abs(value) >= 1 else float(f"{value:.6g}")
     return value
 
 

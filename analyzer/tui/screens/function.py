@@ -46,7 +46,7 @@ SLOWEST = (
 GROUPS = (
     Column("count", "count", fmt.count, True),
     Column("error_type", "type"),
-    Column("pattern", "message pattern"),
+    Column("pattern", "message pattern", fmt.clipped),
     Column("first_seen", "first seen", fmt.when),
     Column("last_seen", "last seen", fmt.when),
     Column("example", "example id"),
