@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import duckdb
@@ -75,6 +76,17 @@ def bucket_label(seconds: int) -> str:
         if seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def series_title(function: str, series: views.Series) -> Text:
+    """The band's title: the function and the time span its series cover (UTC)."""
+    title = f"function {function}"
+    if series.rows:
+        first = series.rows[0]["bucket"]
+        last = series.rows[-1]["bucket"] + timedelta(seconds=series.bucket_seconds)
+        end = last.strftime("%H:%M" if last.date() == first.date() else "%m-%d %H:%M")
+        title += f" · {first:%m-%d %H:%M}→{end} UTC"
+    return literal(title)
 
 
 def short_count(n: int) -> str:
@@ -227,6 +239,7 @@ class FunctionScreen(DataScreen):
             return
         rows = data.series.rows
         unit = bucket_label(data.series.bucket_seconds)
+        self.query_one("#series-title", Label).update(series_title(function, data.series))
         for key, label in SERIES:
             values = [float(r[key] or 0) for r in rows]
             peak = max(values, default=0.0)

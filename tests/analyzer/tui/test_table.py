@@ -30,3 +30,15 @@ def test_export_writes_the_full_pattern(tmp_path: Path) -> None:
     view.rows_data = [{"pattern": "y" * 200, "count": 1}]
     path = view.export("json", tmp_path)
     assert json.loads(path.read_text())[0]["pattern"] == "y" * 200
+
+
+def test_series_title_names_the_time_span() -> None:
+    """The series title gives the first bucket's start and the last bucket's end."""
+    from datetime import datetime
+
+    from analyzer import views
+    from analyzer.tui.screens.function import series_title
+
+    rows = [{"bucket": datetime(2026, 11, 24, 8, 0)}, {"bucket": datetime(2026, 11, 24, 8, 30)}]
+    title = series_title("orders", views.Series(bucket_seconds=600, rows=rows)).plain
+    assert title == "function orders · 11-24 08:00→08:40 UTC"
