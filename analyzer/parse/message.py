@@ -67,6 +67,9 @@ _UUID = re.compile(UUID_RE)
 _JSON_ERRTYPE = re.compile(r'"errorType":\s*"([^"]*)"')
 _JSON_ERRMSG = re.compile(r'"errorMessage":\s*"([^"]*)"')
 
+GLUED_RECORD = '{"lambdascope":'
+"""A lambdascope record glued to the end of a line the handler printed without a newline."""
+
 _PLATFORM_KINDS = {
     "platform.start": "start",
     "platform.report": "report",
@@ -226,6 +229,13 @@ def _classify(msg: str) -> Parsed:
         from analyzer.parse.jsonmsg import classify_json
 
         return classify_json(msg)
+    at = msg.find(GLUED_RECORD)
+    if at > 0:
+        from analyzer.parse.jsonmsg import classify_json
+
+        glued = classify_json(msg[at:])
+        if glued.kind == "lambdascope":
+            return glued
     m = _TIMEOUT.match(msg)
     if m:
         ev: dict[str, Any] = {"status": "timeout", "timeout_ms": _ms(m.group(3))}

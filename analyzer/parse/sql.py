@@ -74,6 +74,8 @@ _JSON_PATHS = (
     "'$.function', '$.env_id', '$.record.functionName']"
 )
 
+_GLUED = '{"lambdascope":'
+"""A lambdascope record glued to a line printed without a newline (message.GLUED_RECORD)."""
 _NS = "[^ \\t\\n\\r\\f]"
 _NODE = f"^({TS}Z)\\t({_NS}+)\\t([A-Z]+)\\t"
 """Node's `ts<TAB>rid<TAB>LEVEL<TAB>text`; the text (after the match) is not captured."""
@@ -161,6 +163,10 @@ WITH l AS ({lines}
            json_exists(msg, '$.errorMessage') AND NOT json_exists(msg, '$.level')
            AND NOT json_exists(msg, '$.log_level'),
            json_exists(msg, '$.message.errorType')] END END END AS jf,
+    CASE WHEN k0 IS NULL AND contains(msg, '{_GLUED}') THEN CASE
+         WHEN json_valid(substr(msg, strpos(msg, '{_GLUED}')))
+         THEN json_extract_string(substr(msg, strpos(msg, '{_GLUED}')), {_JSON_PATHS}) END
+         END AS gx,
     CASE WHEN k0 IS NULL AND contains(msg, ' Task timed out after ')
          THEN regexp_extract(msg, '{_TIMEOUT}', ['ts', 'rid', 's']) END AS tmo,
     CASE WHEN k0 IS NULL AND substr(msg, 5, 1) = '-' AND contains(msg, chr(9))
@@ -189,6 +195,7 @@ WITH l AS ({lines}
         WHEN {_JERR} THEN 'error'
         ELSE 'app' END
       WHEN k0 IS NOT NULL THEN k0
+      WHEN gx IS NOT NULL THEN 'lambdascope'
       WHEN tmo.ts <> '' THEN 'timeout'
       WHEN node.ts <> '' THEN CASE WHEN node.lvl <> 'ERROR' THEN 'app'
         WHEN starts_with({_NODE_TEXT}, 'Invoke Error')
@@ -211,6 +218,7 @@ WITH l AS ({lines}
         WHEN jf[2] THEN NULL
         ELSE {jrid} END
       WHEN k0 IS NOT NULL THEN NULL
+      WHEN gx IS NOT NULL THEN gx[9]
       WHEN tmo.ts <> '' THEN tmo.rid
       WHEN node.ts <> '' THEN {_uuid("node.rid")}
       WHEN py.ts <> '' THEN {_uuid("py.rid")}
@@ -225,6 +233,7 @@ WITH l AS ({lines}
         WHEN {_JERR} THEN 'ERROR'
         ELSE {_LEVEL.format(x=f"nullif(upper({jl}), '')")} END
       WHEN k0 IS NOT NULL THEN NULL
+      WHEN gx IS NOT NULL THEN CASE WHEN gx[11] IN ('error', 'timeout') THEN 'ERROR' ELSE 'INFO' END
       WHEN tmo.ts <> '' THEN NULL
       WHEN node.ts <> '' THEN node.lvl
       WHEN py.ts <> '' THEN {_LEVEL.format(x="py.lvl")}
@@ -240,14 +249,16 @@ WITH l AS ({lines}
         WHEN jf[2] THEN NULL
         ELSE jx[6] END
       WHEN k0 IS NOT NULL THEN NULL
+      WHEN gx IS NOT NULL THEN gx[10]
       WHEN tmo.ts <> '' THEN tmo.ts
       WHEN node.ts <> '' THEN node.ts
       WHEN py.ts <> '' THEN py.ts
       WHEN java.ts <> '' THEN java.ts
     END AS mts,
     CASE WHEN k0 = 'json' AND jf[1] THEN jx[12]
-         WHEN k0 = 'json' AND jx[1] = 'platform.initStart' THEN jx[14] END AS fn,
-    CASE WHEN k0 = 'json' AND jf[1] THEN jx[13] END AS env
+         WHEN k0 = 'json' AND jx[1] = 'platform.initStart' THEN jx[14]
+         WHEN gx IS NOT NULL THEN gx[12] END AS fn,
+    CASE WHEN k0 = 'json' AND jf[1] THEN jx[13] WHEN gx IS NOT NULL THEN gx[13] END AS env
   FROM j
 )
 SELECT line_no, f_id, f_gfn, f_env, NULL::VARCHAR AS reject, cont, coalesce(cts, mts) AS ts, stream,

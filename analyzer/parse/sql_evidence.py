@@ -49,6 +49,12 @@ _NESTED = (
 """An error row whose `message` is the error object (Node's JSON-format Invoke Error): a level
 key means the row was classified by its ERROR level, so the nested object is the error."""
 
+_UNGLUE = (
+    "CASE WHEN kind = 'lambdascope' AND NOT starts_with(message, '{') "
+    "THEN substr(message, strpos(message, '{\"lambdascope\":')) ELSE message END"
+)
+"""A lambdascope record's JSON, without the printed text it was glued to."""
+
 EVIDENCE = f"""
 INSERT INTO load_evidence
 SELECT file_id, line_no, ts, function, env_id, request_id, kind,
@@ -120,8 +126,8 @@ FROM (
       json_extract_string(message, {_EV_PATHS}) END END AS e,
     CASE WHEN kind = 'error' AND js THEN CASE WHEN json_valid(message) THEN {_NESTED} END END
       AS nested
-  FROM (SELECT *, starts_with(message, '{{') AS js FROM events
-        WHERE file_id BETWEEN $lo AND $hi)
+  FROM (SELECT * REPLACE ({_UNGLUE} AS message), starts_with({_UNGLUE}, '{{') AS js
+        FROM events WHERE file_id BETWEEN $lo AND $hi)
   WHERE ((kind IN ('report', 'runtime_done', 'timeout', 'error', 'lambdascope', 'xray')
            AND request_id IS NOT NULL)
      OR kind IN ('init_start', 'init_report', 'restore_report', 'restore_start'))
