@@ -54,17 +54,17 @@ def cost(gb_seconds: float, requests: int, arch: str = "x86_64") -> float:
 
 
 def suggest_memory(max_used_mb: int | None, configured_mb: int) -> int:
-    """The memory size to suggest: headroom over the largest use, never above what is set.
+    """The memory size to suggest: 1.3x the largest use in 64 MB steps (as ASSUMPTIONS say).
 
-    A function that used all its memory (out of memory, or at the limit) is the exception:
-    it is suggested 1.3x its configured size.
+    A function near its limit is suggested more than it has (500 of 512 MB leaves no
+    headroom); one that used all its memory (out of memory, or at the limit) gets 1.3x its
+    configured size, since its real need is unknown.
     """
     if max_used_mb is None:
         return configured_mb
-    if max_used_mb >= configured_mb:
-        return min(math.ceil(configured_mb * HEADROOM / STEP_MB) * STEP_MB, MAX_MB)
-    wanted = math.ceil(max_used_mb * HEADROOM / STEP_MB) * STEP_MB
-    return max(MIN_MB, min(wanted, MAX_MB, configured_mb))
+    base = configured_mb if max_used_mb >= configured_mb else max_used_mb
+    wanted = math.ceil(base * HEADROOM / STEP_MB) * STEP_MB
+    return max(MIN_MB, min(wanted, MAX_MB))
 
 
 @dataclass(frozen=True)

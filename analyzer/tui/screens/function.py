@@ -122,6 +122,11 @@ def histogram_text(bins: list[dict[str, Any]]) -> Text:
     return out
 
 
+def _at_limit(s: pricing.RightSizing) -> bool:
+    """Whether the function used all its configured memory."""
+    return s.max_used_mb is not None and s.max_used_mb >= s.memory_mb
+
+
 def sizing_text(s: pricing.RightSizing | None) -> Text:
     """Memory right-sizing and cost, with the assumption it rests on."""
     if s is None:
@@ -130,7 +135,7 @@ def sizing_text(s: pricing.RightSizing | None) -> Text:
         "memory and cost (this selection)",
         f"configured {s.memory_mb:,} MB · max used {fmt.mb(s.max_used_mb)} MB",
         f"suggested {s.suggested_mb:,} MB ({pricing.HEADROOM:.1f}x "
-        f"{'configured' if s.suggested_mb > s.memory_mb else 'max used'}, 64 MB steps)",
+        f"{'configured' if _at_limit(s) else 'max used'}, 64 MB steps)",
         f"{s.invocations:,} invocations · billed {s.billed_ms / 1000:,.1f} s",
     ]
     for arch in pricing.PRICES:
@@ -139,7 +144,8 @@ def sizing_text(s: pricing.RightSizing | None) -> Text:
     if s.saving_ratio >= 0:
         lines.append(f"saving {100 * s.saving_ratio:.0f}% if duration stays the same")
     else:
-        lines.append(f"costs {-100 * s.saving_ratio:.0f}% more: it used all its memory")
+        why = "it used all its memory" if _at_limit(s) else "too little headroom now"
+        lines.append(f"costs {-100 * s.saving_ratio:.0f}% more: {why}")
     lines.append("us-east-1 on-demand 2024 prices · p: price table")
     return Text("\n".join(lines))
 

@@ -22,9 +22,14 @@ def test_suggestion_adds_headroom_in_64_mb_steps() -> None:
     assert pricing.suggest_memory(200, 1024) == 320
 
 
-def test_suggestion_never_exceeds_configured() -> None:
-    """A function near its limit keeps its configured size."""
-    assert pricing.suggest_memory(500, 512) == 512
+def test_suggestion_near_the_limit_adds_headroom() -> None:
+    """500 of 512 MB used suggests 500 x 1.3 = 650, rounded up to 704 MB (more than set)."""
+    assert pricing.suggest_memory(500, 512) == 704
+
+
+def test_suggestion_for_a_function_at_its_limit_grows_the_configured_size() -> None:
+    """512 of 512 MB used (its real need unknown) suggests 512 x 1.3 rounded up: 704 MB."""
+    assert pricing.suggest_memory(512, 512) == 704
 
 
 def test_suggestion_respects_the_minimum() -> None:
@@ -58,3 +63,13 @@ def test_sizing_panel_says_when_the_suggestion_costs_more() -> None:
     text = sizing_text(s).plain
     assert "costs" in text and "more" in text and "saving -" not in text
     assert "1.3x configured" in text
+
+
+def test_sizing_text_says_why_a_near_limit_function_costs_more() -> None:
+    """A function at 98 % of its memory is told it has too little headroom, not that it ran out."""
+    from analyzer.tui.screens.function import sizing_text
+
+    s = pricing.right_size(
+        invocations=10, billed_ms=10_000.0, gb_seconds=5.0, memory_mb=512, max_used_mb=500
+    )
+    assert "more: too little headroom now" in sizing_text(s).plain
