@@ -86,7 +86,9 @@ class LambdascopeApp(App[int]):
         self.push_screen("function")
 
     def action_quit(self) -> None:  # type: ignore[override]
-        """Quit cleanly; Textual restores the terminal."""
+        """Quit cleanly; Textual restores the terminal (after the file being loaded, if any)."""
+        if isinstance(self.screen, LoadingScreen):
+            self.screen.quitting()
         self.exit(0)
 
     def action_help(self) -> None:

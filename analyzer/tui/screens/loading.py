@@ -57,6 +57,8 @@ class LoadingScreen(Screen[None]):
         """What loads the logs (None: the database is already filled)."""
         self.what = what
         """What is being loaded, for the user."""
+        self.leaving = False
+        """Whether the user quit (the status line then keeps saying so)."""
 
     def compose(self) -> ComposeResult:
         """A title, a progress bar and a status line."""
@@ -92,11 +94,18 @@ class LoadingScreen(Screen[None]):
 
     def _status(self, status: Text, done_bytes: int) -> None:
         """Update the status line and the bar (UI thread)."""
-        if not self.is_current:
+        if not self.is_current or self.leaving:
             return
         self.query_one("#loading-status", Static).update(status)
         if self.total_bytes:
             self.query_one(ProgressBar).update(progress=min(done_bytes, self.total_bytes))
+
+    def quitting(self) -> None:
+        """Say why quitting waits: the loader finishes its work so the cache stays whole."""
+        self.leaving = True
+        self.query_one("#loading-status", Static).update(
+            Text("quitting: finishing the load in progress (the cache stays consistent)…")
+        )
 
     def _lsapp(self) -> LambdascopeApp:
         """The app, typed."""
