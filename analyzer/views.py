@@ -55,7 +55,13 @@ def time_bounds(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, dateti
 
 
 def _init_failures(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
-    """Init failures per function within the filters' function and time range."""
+    """Init failures per function within the filters' function and time range.
+
+    An init failure is a failed cold start with no version recorded: it counts under
+    outcome 'error' and 'cold starts', and not under other outcomes, 'warm only' or a version.
+    """
+    if filters.outcome not in (None, "error") or filters.cold is False or filters.version:
+        return {}
     time_only = Filters(function=filters.function, since=filters.since, until=filters.until)
     where, params = time_only.where(ts_column="ts")
     sql = f"SELECT function, count(*) FROM init_failures WHERE {where} GROUP BY 1"

@@ -145,3 +145,15 @@ def test_totals_count_invocations_a_time_filter_drops_for_lack_of_a_time(
     since = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
     assert views.totals(db, Filters(since=since))["untimed"] == 1
     assert views.totals(db, Filters())["untimed"] == 0
+
+
+def test_init_failures_follow_the_outcome_and_cold_filters(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    """Init failures count under outcome error and cold starts, not under success or warm only."""
+
+    def billing(filters: Filters) -> object:
+        return _by_function(db, filters)["billing"]["init_failures"]
+
+    assert billing(Filters(outcome="error")) == billing(Filters(cold=True)) == 1
+    assert billing(Filters(outcome="success")) == billing(Filters(cold=False)) == 0
