@@ -26,6 +26,9 @@ BUCKETS_S = (1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 10800, 21600, 43200, 8
 MAX_BUCKETS = 60
 """The largest number of buckets a time series is cut into."""
 
+OOM = "Runtime.OutOfMemory"
+"""The error type the loader gives an invocation that ran out of memory."""
+
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _PATTERN_SQL = (
     "regexp_replace(regexp_replace(regexp_replace(regexp_replace("
@@ -256,8 +259,11 @@ LIMIT ?
 def error_groups(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 200) -> list[Row]:
     """Errors and timeouts grouped by type and message pattern, most frequent first."""
     where, params = filters.where()
-    sql = _GROUPS_SQL.format(pattern=_PATTERN_SQL, where=where)
-    return _rows(con, sql, [_UUID, *params, limit])
+    # Out of memory is one failure whatever the runtime printed (often nothing, sometimes
+    # "Runtime exited with error: signal: killed"): one group, not one per wording.
+    pattern = f"CASE WHEN error_type = ? THEN 'out of memory' ELSE {_PATTERN_SQL} END"
+    sql = _GROUPS_SQL.format(pattern=pattern, where=where)
+    return _rows(con, sql, [OOM, _UUID, *params, limit])
 
 
 def normalize_message(con: duckdb.DuckDBPyConnection, message: str) -> str:

@@ -157,3 +157,15 @@ def test_init_failures_follow_the_outcome_and_cold_filters(
 
     assert billing(Filters(outcome="error")) == billing(Filters(cold=True)) == 1
     assert billing(Filters(outcome="success")) == billing(Filters(cold=False)) == 0
+
+
+def test_out_of_memory_is_one_error_group(db: duckdb.DuckDBPyConnection) -> None:
+    """OOM invocations with and without a runtime message fall in one error group."""
+    db.execute(
+        "INSERT INTO invocations (function, request_id, outcome, error_type, error_message) "
+        "VALUES ('orders', 'oom-x', 'error', 'Runtime.OutOfMemory', NULL)"
+    )
+    groups = views.error_groups(db, Filters(function="orders"))
+    oom = [g for g in groups if g["error_type"] == "Runtime.OutOfMemory"]
+    expected = _count(db, "function = 'orders' AND error_type = 'Runtime.OutOfMemory'")
+    assert len(oom) == 1 and oom[0]["count"] == expected
