@@ -121,9 +121,7 @@ class Watchdog:
 
     def _on_timer(self) -> None:
         try:
-            callback, self._callback = self._callback, None
-            if callback is not None:
-                callback()
+            self._fire()
         finally:
             if self.fired_event is not None:
                 self.fired_event.set()
