@@ -235,22 +235,20 @@ class _Response:
 
     def _head(self) -> str:
         """Status line and headers, up to the blank line (one search, one decode)."""
-        end = self._buf.find(b"\r\n\r\n")
-        while end < 0:
-            if not self._fill():
-                raise ConnectionError("connection closed in the response head")
-            end = self._buf.find(b"\r\n\r\n")
-        head, self._buf = self._buf[:end], self._buf[end + 4 :]
-        return head.decode("latin-1")
+        return self._until(b"\r\n\r\n", "connection closed in the response head")
 
     def _line(self) -> str:
-        end = self._buf.find(b"\r\n")
+        return self._until(b"\r\n", "connection closed in the response")
+
+    def _until(self, separator: bytes, closed: str) -> str:
+        """The text before `separator` (which is consumed); ConnectionError(`closed`) at EOF."""
+        end = self._buf.find(separator)
         while end < 0:
             if not self._fill():
-                raise ConnectionError("connection closed in the response")
-            end = self._buf.find(b"\r\n")
-        line, self._buf = self._buf[:end], self._buf[end + 2 :]
-        return line.decode("latin-1")
+                raise ConnectionError(closed)
+            end = self._buf.find(separator)
+        text, self._buf = self._buf[:end], self._buf[end + len(separator) :]
+        return text.decode("latin-1")
 
     def _take(self, size: int) -> bytes:
         if size > MAX_RESPONSE_BYTES:
