@@ -26,9 +26,11 @@ _ENCODER = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), default=_fallback, check_circular=False
 )
 
-_encode_basestring: Callable[[str], str] = (
+_esc: Callable[[str], str] = (
     getattr(json.encoder, "c_encode_basestring", None) or _py_encode_basestring
 )
+"""JSON string literal of a str (quotes included); raises TypeError for a non-str."""
+_INF = float("inf")
 
 _sinks: list[Callable[[str], None]] = []
 """Redirections installed by `lambdascope.testing.capture_records` (last one wins)."""
@@ -74,10 +76,6 @@ def _int(value: int | None) -> str:
     if value is None:
         return "null"
     raise TypeError("not an int")
-
-
-_INF = float("inf")
-_esc: Callable[[str], str] = _encode_basestring  # raises TypeError for a non-str
 
 
 MAX_LINE_BYTES = 512
