@@ -28,7 +28,8 @@ class _Process:
 
     def __init__(self) -> None:
         self.started = _record.process_start_time()
-        self.env_id = _record.environment_id()
+        self.env_id = ""
+        """Set by the first call (`Runtime.begin`), from its context: no record comes earlier."""
         self.init_type = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
         self.seq = 0
         self.called = False
