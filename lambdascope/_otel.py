@@ -184,9 +184,12 @@ class Telemetry:
         """Flush policy `end`: export within min(budget, remaining − margin)."""
         if self.buffer is None:
             return
+        self.flush(self._deadline_ms(remaining_ms, margin_ms) / 1000)
+
+    def _deadline_ms(self, remaining_ms: int | None, reserve_ms: int) -> int:
+        """The flush budget, cut to what is left before Lambda's deadline minus `reserve_ms`."""
         budget = self.config.flush_budget_ms
-        deadline = budget if remaining_ms is None else min(budget, remaining_ms - margin_ms)
-        self.flush(deadline / 1000)
+        return budget if remaining_ms is None else min(budget, remaining_ms - reserve_ms)
 
     def flush(self, deadline_s: float) -> None:
         """Export pending spans and metrics within `deadline_s`; never raises.
@@ -245,9 +248,7 @@ class Telemetry:
         self, inv: Invocation, duration_s: float, remaining_ms: int | None, margin_ms: int
     ) -> None:
         """After a timeout record: end the span and flush before Lambda stops the process."""
-        budget = self.config.flush_budget_ms
-        slack = min(25, margin_ms // 3)
-        deadline = budget if remaining_ms is None else min(budget, remaining_ms - slack)
+        deadline = self._deadline_ms(remaining_ms, min(25, margin_ms // 3))
 
         def work() -> None:
             try:
