@@ -17,6 +17,7 @@ import difflib
 import io
 import json
 import math
+import operator
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -53,12 +54,12 @@ METRICS = (
 """Every value of a summary entry, as dotted paths: csv columns and threshold metrics."""
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
-    ">=": lambda a, b: a >= b,
-    "<=": lambda a, b: a <= b,
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    ">": lambda a, b: a > b,
-    "<": lambda a, b: a < b,
+    ">=": operator.ge,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    "<": operator.lt,
 }
 _EXPR = re.compile(r"^\s*(?P<path>[^<>=!\s]+)\s*(?P<op>>=|<=|==|!=|>|<)\s*(?P<num>[^\s]+)\s*$")
 
