@@ -211,17 +211,23 @@ def _load_jobs(
     items = [(first + i, src, fmt) for i, (src, _, fmt) in enumerate(jobs)]
     fast = [it for it in items if it[2] in LINE_FORMATS and not python_only]
     loads: dict[int, FileLoad] = {}
+    lines = 0
+
+    def done(got: dict[int, FileLoad]) -> None:
+        nonlocal lines
+        loads.update(got)
+        lines += sum(f.lines for f in got.values())
+        bar.update(len(loads), lines)
+
     for batch in batches(fast):
         got = load_batch(con, batch, function, track)
         if got is None and len(batch) > 1:
             got = {}
             for item in batch:  # find the file DuckDB refused; the others stay fast
                 got.update(load_batch(con, [item], function, track) or {})
-        loads.update(got or {})
-        bar.update(len(loads), sum(f.lines for f in loads.values()))
+        done(got or {})
     for run in _runs([it for it in items if it[0] not in loads]):
-        loads.update(load_python(con, run, function, track))
-        bar.update(len(loads), sum(f.lines for f in loads.values()))
+        done(load_python(con, run, function, track))
     record_files(
         con,
         [file_row(con, fid, src, jobs[fid - first][1], fmt, loads[fid]) for fid, src, fmt in items],
