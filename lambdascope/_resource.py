@@ -19,11 +19,16 @@ def function_arn(invoked_arn: str, version: str | None) -> str:
     return ":".join(parts)
 
 
+def _fact(context: Any, attribute: str, variable: str) -> Any:
+    """The context's attribute, else Lambda's environment variable (None when neither is set)."""
+    return getattr(context, attribute, None) or os.environ.get(variable)
+
+
 def resource_attributes(config: Config, context: Any) -> dict[str, Any]:
     """Resource attributes from the context and Lambda's environment variables."""
     env = os.environ
-    name = getattr(context, "function_name", None) or env.get("AWS_LAMBDA_FUNCTION_NAME")
-    version = getattr(context, "function_version", None) or env.get("AWS_LAMBDA_FUNCTION_VERSION")
+    name = _fact(context, "function_name", "AWS_LAMBDA_FUNCTION_NAME")
+    version = _fact(context, "function_version", "AWS_LAMBDA_FUNCTION_VERSION")
     attrs: dict[str, Any] = {
         "cloud.provider": "aws",
         "cloud.platform": "aws_lambda",
@@ -45,14 +50,12 @@ def resource_attributes(config: Config, context: Any) -> dict[str, Any]:
         attrs["service.name"] = config.service
     if version:
         attrs["faas.version"] = str(version)
-    instance = getattr(context, "log_stream_name", None) or env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+    instance = _fact(context, "log_stream_name", "AWS_LAMBDA_LOG_STREAM_NAME")
     if instance:
         attrs["faas.instance"] = str(instance)
-    memory = getattr(context, "memory_limit_in_mb", None) or env.get(
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
-    )
+    memory = _fact(context, "memory_limit_in_mb", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
     with contextlib.suppress(TypeError, ValueError):
-        attrs["faas.max_memory"] = int(memory) * 1024 * 1024  # type: ignore[arg-type]
+        attrs["faas.max_memory"] = int(memory) * 1024 * 1024
     return attrs
 
 
