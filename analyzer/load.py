@@ -20,7 +20,7 @@ from analyzer import detect as _detect
 from analyzer import sources as _sources
 from analyzer.merge import merge
 from analyzer.parse import forget as _forget
-from analyzer.parse.batch import batches, load_batch
+from analyzer.parse.batch import batches, load_batch, text_bytes
 from analyzer.parse.store_file import (
     LINE_FORMATS,
     FileLoad,
@@ -33,8 +33,8 @@ from analyzer.parse.store_file import (
 
 _PY_RUN = 64
 _PY_RUN_BYTES = 16 << 20
-"""Files (and about how many bytes, gzip counted x8) the Python path stores together: bounds
-the rows held in memory at once."""
+"""Files (and about how many bytes of text, see `text_bytes`) the Python path stores together:
+bounds the rows held in memory at once."""
 
 
 class LoadError(Exception):
@@ -187,7 +187,7 @@ def _runs(
     runs: list[list[tuple[int, _sources.Source, str]]] = []
     size = 0
     for item in items:
-        grow = item[1].size * (8 if item[1].gzip else 1)
+        grow = text_bytes(item[1])
         joins = runs and item[0] == runs[-1][-1][0] + 1 and len(runs[-1]) < _PY_RUN
         if joins and size + grow <= _PY_RUN_BYTES:
             runs[-1].append(item)

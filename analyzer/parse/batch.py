@@ -19,6 +19,11 @@ GZIP_RATIO = 8
 """Rough size factor of gzip-compressed logs, for batching."""
 
 
+def text_bytes(src: _sources.Source) -> int:
+    """About how many bytes of text `src` holds once decompressed (gzip counted GZIP_RATIO x)."""
+    return src.size * (GZIP_RATIO if src.gzip else 1)
+
+
 def batches(
     items: list[tuple[int, _sources.Source, str]],
 ) -> list[list[tuple[int, _sources.Source, str]]]:
@@ -27,7 +32,7 @@ def batches(
     sizes: dict[tuple[str, bool], int] = {}
     for item in items:
         key = (item[2], item[1].gzip)
-        size = item[1].size * (GZIP_RATIO if item[1].gzip else 1)
+        size = text_bytes(item[1])
         if key not in groups or sizes[key] + size > BATCH_BYTES:
             groups.setdefault(key, []).append([])
             sizes[key] = 0
@@ -39,7 +44,7 @@ def batches(
 def _texts(batch: list[tuple[int, _sources.Source, str]]) -> list[str] | None:
     """The decoded text of every file of a small batch; None when one is not clean UTF-8 or
     ends early (the per-file path then says so) or the batch is too big to hold."""
-    size = sum(src.size * (GZIP_RATIO if src.gzip else 1) for _, src, _ in batch)
+    size = sum(text_bytes(src) for _, src, _ in batch)
     if size > _sql.TEXTS_MAX_BYTES:
         return None
     texts = []
