@@ -207,12 +207,10 @@ def finish(
     """For files lo..hi: drop events earlier files gave, extract evidence, count rejects."""
     q = {"lo": lo, "hi": hi}
     for (fid,) in con.execute(_OVERLAPS, q).fetchall():
-        before = scalar(con, "SELECT count(*) FROM events WHERE file_id = $fid", {"fid": fid})
-        con.execute(_DEDUPE, {"fid": fid, "lo": lo, "hi": hi})
-        after = scalar(con, "SELECT count(*) FROM events WHERE file_id = $fid", {"fid": fid})
-        if before - after:
+        dropped = scalar(con, _DEDUPE, {"fid": fid, "lo": lo, "hi": hi})  # rows deleted
+        if dropped:
             loads[fid].notes.append(
-                f"{before - after} events already loaded from another file counted once"
+                f"{dropped} events already loaded from another file counted once"
             )
     if py:
         con.execute(_PYEV_INSERT)
