@@ -95,9 +95,10 @@ def hint_unknown_function(
     names = function_names(con)
     if function in names:
         return False
-    row = con.execute("SELECT count(*) FROM invocations").fetchone()
-    if not names and not (row and row[0]):
-        return False
+    if not names:  # only unnamed invocations, or none at all
+        row = con.execute("SELECT count(*) FROM invocations").fetchone()
+        if not (row and row[0]):
+            return False
     say(
         command,
         f"no invocations for function {function!r}; functions in the data: {name_list(names)}",
