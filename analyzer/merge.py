@@ -11,7 +11,8 @@ import duckdb
 from analyzer.parse.sql_report import REPORTS
 
 _AFF = "AND (NOT $partial OR request_id IN (SELECT request_id FROM _affected))"
-_LS = "arg_max({c}, {{'t': ts, 'f': file_id, 'l': line_no}})"
+_LS = "arg_max({c}, {{'t': ts, 'f': file_id, 'l': line_no}}) FILTER (WHERE kind = 'lambdascope')"
+"""The value of column `c` in a request's last lambdascope record."""
 _VERSION = (
     "CASE WHEN starts_with(message, '{') THEN CASE WHEN json_valid(message) THEN "
     "json_extract_string(message, '$.record.version') END "
@@ -73,18 +74,18 @@ WITH s AS (
     max(timeout_ms) FILTER (WHERE kind = 'timeout') AS t_timeout,
     max(trace_id) FILTER (WHERE kind <> 'lambdascope') AS trace_id,
     bool_or(kind = 'lambdascope') AS has_ls, bool_or(kind = 'runtime_done') AS has_rd,
-    {_LS.format(c="status")} FILTER (WHERE kind = 'lambdascope') AS ls_status,
-    {_LS.format(c="cold_start")} FILTER (WHERE kind = 'lambdascope') AS ls_cold,
-    {_LS.format(c="init_ms")} FILTER (WHERE kind = 'lambdascope') AS ls_init,
-    {_LS.format(c="duration_ms")} FILTER (WHERE kind = 'lambdascope') AS ls_duration,
-    {_LS.format(c="memory_mb")} FILTER (WHERE kind = 'lambdascope') AS ls_memory,
-    {_LS.format(c="version")} FILTER (WHERE kind = 'lambdascope') AS ls_version,
-    {_LS.format(c="error_type")} FILTER (WHERE kind = 'lambdascope') AS ls_etype,
-    {_LS.format(c="error_message")} FILTER (WHERE kind = 'lambdascope') AS ls_emsg,
-    {_LS.format(c="timeout_ms")} FILTER (WHERE kind = 'lambdascope') AS ls_timeout,
-    {_LS.format(c="remaining_ms")} FILTER (WHERE kind = 'lambdascope') AS remaining_ms,
-    {_LS.format(c="trigger")} FILTER (WHERE kind = 'lambdascope') AS trigger,
-    {_LS.format(c="trace_id")} FILTER (WHERE kind = 'lambdascope') AS ls_trace
+    {_LS.format(c="status")} AS ls_status,
+    {_LS.format(c="cold_start")} AS ls_cold,
+    {_LS.format(c="init_ms")} AS ls_init,
+    {_LS.format(c="duration_ms")} AS ls_duration,
+    {_LS.format(c="memory_mb")} AS ls_memory,
+    {_LS.format(c="version")} AS ls_version,
+    {_LS.format(c="error_type")} AS ls_etype,
+    {_LS.format(c="error_message")} AS ls_emsg,
+    {_LS.format(c="timeout_ms")} AS ls_timeout,
+    {_LS.format(c="remaining_ms")} AS remaining_ms,
+    {_LS.format(c="trigger")} AS trigger,
+    {_LS.format(c="trace_id")} AS ls_trace
   FROM load_evidence
   WHERE kind IN ('runtime_done', 'timeout', 'error', 'lambdascope', 'xray')
     AND request_id IS NOT NULL {_AFF}
