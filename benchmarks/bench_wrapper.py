@@ -114,6 +114,28 @@ def requests_per_call(handlers: dict[str, wv.Handler], sink: Sink) -> dict[str, 
     return found
 
 
+def _other_threads_cpu() -> float:
+    """CPU seconds the process's threads other than the calling one have used."""
+    return time.process_time() - time.thread_time()
+
+
+def settle(quiet_s: float = 0.002, limit_s: float = 0.5) -> None:
+    """Wait, untimed, until the process's other threads are idle (< 5 % of a core).
+
+    Variants that export from SDK background threads (a batch every 512 spans) leave that
+    work running after their chunk; without this it was timed in the chunk of whichever
+    variant came next — with the fixed round-robin order always the same one.
+    """
+    deadline = time.perf_counter() + limit_s
+    before = _other_threads_cpu()
+    while time.perf_counter() < deadline:
+        time.sleep(quiet_s)
+        now = _other_threads_cpu()
+        if now - before < quiet_s / 20:
+            return
+        before = now
+
+
 def time_chunk(handler: wv.Handler, ctx: Any, calls: int) -> tuple[float, float]:
     """(wall seconds, calling thread's CPU seconds) for `calls` calls of `handler`."""
     event = wv.EVENT
@@ -128,31 +150,41 @@ def measure_warm(handlers: dict[str, wv.Handler]) -> dict[str, dict[str, Any]]:
     """µs per call per variant: median over repetitions of interleaved chunks.
 
     Wall time is the figure; the calling thread's CPU time is kept beside it because on a
-    loaded machine wall time also counts the time the process waited for a CPU.
+    loaded machine wall time also counts the time the process waited for a CPU. After each
+    chunk the process's other threads are let finish (`settle`, untimed), so background
+    export a variant started is not timed in the next variant's chunk; the CPU those threads
+    used from the chunk's start to the end of the settling is reported per variant.
     """
     names = list(handlers)
     wall: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, list[float]] = {name: [] for name in names}
+    background: dict[str, list[float]] = {name: [] for name in names}
     calls = {name: _chunk(name) * ROUNDS for name in names}
     ctx = wv.make_context()
     for rep in range(REPS):
-        spent = {name: [0.0, 0.0] for name in names}
+        spent = {name: [0.0, 0.0, 0.0] for name in names}
         gc.collect()
+        settle()
         for rnd in range(ROUNDS):
             shift = (rep * ROUNDS + rnd) % len(names)
             for name in names[shift:] + names[:shift]:
+                others = _other_threads_cpu()
                 w, c = time_chunk(handlers[name], ctx, _chunk(name))
+                settle()
                 spent[name][0] += w
                 spent[name][1] += c
+                spent[name][2] += _other_threads_cpu() - others
         for name in names:
             wall[name].append(spent[name][0] / calls[name] * 1e6)
             cpu[name].append(spent[name][1] / calls[name] * 1e6)
+            background[name].append(max(spent[name][2], 0.0) / calls[name] * 1e6)
     return {
         name: {
             "us_per_call": round(statistics.median(wall[name]), 3),
             "reps_us": [round(v, 3) for v in wall[name]],
             "cpu_us_per_call": round(statistics.median(cpu[name]), 3),
             "cpu_reps_us": [round(v, 3) for v in cpu[name]],
+            "background_cpu_us_per_call": round(statistics.median(background[name]), 3),
             "calls_per_rep": calls[name],
         }
         for name in names
@@ -281,7 +313,9 @@ def run() -> dict[str, Any]:
                 f"per variant ({FAST_CHUNK} calls; {SLOW_CHUNK} for variants exporting every "
                 "call, so fewer calls for those); median of repetitions; µs per call; "
                 "overhead = variant - bare; stdout to /dev/null with a flush per write "
-                "(awslambdaric's stdout wrapper); OTLP/HTTP to a loopback sink process"
+                "(awslambdaric's stdout wrapper); OTLP/HTTP to a loopback sink process; after "
+                "each chunk, untimed, the process's other threads are let go idle (their CPU "
+                "from the chunk's start: background_cpu_us_per_call)"
             ),
             "cold": (
                 f"fresh process per sample, median of {COLD_RUNS}; ms from before the library "
