@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -80,3 +81,111 @@ def test_unknown_function_filter_hints_at_the_names(
     out, err = capsys.readouterr()
     assert json.loads(out) == [{"n": 0}]
     assert "no invocations for function 'c'; functions in the data: a, b" in err
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+WRITES = {
+    "insert": "insert into invocations (request_id) values ('r9')",
+    "update": "update invocations set duration_ms = 0",
+    "delete": "delete from invocations",
+    "drop": "drop table invocations",
+    "create": "create table t as select 1 as x",
+    "create temp": "create temp table t as select 1 as x",
+    "alter": "alter table invocations add column x int",
+    "attach": "attach '{tmp}/other.duckdb' as other",
+    "copy to": "copy invocations to '{tmp}/out.csv'",
+    "copy select to": "copy (select * from invocations) to '{tmp}/out.csv'",
+    "export": "export database '{tmp}/exported'",
+    "set": "set memory_limit = '1GB'",
+    "setting pragma": "pragma memory_limit = '1GB'",
+    "install": "install json",
+    "checkpoint": "checkpoint",
+    "second statement": "select 1; delete from invocations",
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRITES))
+def test_writing_sql_is_refused_and_db_unchanged(
+    db: Path, tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A statement that would write (the db or any file) exits 1 with one line; db bytes same."""
+    before = _digest(db)
+    files_before = sorted(p.name for p in tmp_path.iterdir())
+    sql = WRITES[name].format(tmp=tmp_path)
+    assert main(["query", sql, "--db", str(db)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("lambdascope query: ")
+    assert "query only reads" in err and "--format csv|json > FILE" in err
+    assert _digest(db) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == files_before
+
+
+def test_reading_sql_still_runs_against_read_only_db(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DESCRIBE, PRAGMA table_info and EXPLAIN run: reading statements are not refused."""
+    for sql in (
+        "describe invocations",
+        "pragma table_info('invocations')",
+        "explain select 1",
+        "show tables",
+    ):
+        assert main(["query", sql, "--db", str(db), "--format", "json"]) == 0, sql
+    assert "request_id" in capsys.readouterr().out
+
+
+def test_reading_other_files_is_refused(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """read_csv of a file beside the tables fails: the SQL sees only the loaded tables."""
+    (tmp_path / "x.csv").write_text("a\n1\n")
+    sql = f"select * from read_csv('{tmp_path}/x.csv')"
+    assert main(["query", sql, "--db", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("lambdascope query: SQL error: ") and "query only reads" in err
+    assert err.count("\n") == 1
+
+
+def test_missing_db_file_is_not_created(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--db naming no file runs the SQL over empty tables and creates no file."""
+    path = tmp_path / "none.duckdb"
+    sql = "select count(*) as n from invocations"
+    assert main(["query", sql, "--db", str(path), "--format", "csv"]) == 0
+    assert capsys.readouterr().out == "n\n0\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_paths_load_into_db_then_sql_reads_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With PATHs and --db the logs are loaded into the file, and the SQL still cannot write."""
+    logs = tmp_path / "aws" / "lambda" / "fn" / "s.log"
+    logs.parent.mkdir(parents=True)
+    logs.write_text(
+        "START RequestId: 0f1e2d3c-4b5a-4968-8776-655443322110 Version: 1\n"
+        "REPORT RequestId: 0f1e2d3c-4b5a-4968-8776-655443322110\tDuration: 1.0 ms\t"
+        "Billed Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t\n"
+    )
+    path = tmp_path / "q.duckdb"
+    argv = ["query", "select count(*) as n from invocations", str(logs), "--db", str(path)]
+    assert main([*argv, "--format", "csv"]) == 0
+    assert capsys.readouterr().out == "n\n1\n"
+    assert main(["query", "delete from invocations", str(logs), "--db", str(path)]) == 1
+    assert main(["query", "select count(*) as n from invocations", "--db", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == "1"
+
+
+def test_in_memory_query_refuses_writes_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --db (logs loaded in memory) a COPY TO is refused alike and writes no file."""
+    logs = tmp_path / "s.log"
+    logs.write_text("START RequestId: r1 Version: 1\n")
+    sql = f"copy invocations to '{tmp_path}/out.csv'"
+    assert main(["query", sql, str(logs)]) == 1
+    assert "COPY statements are not run" in capsys.readouterr().err
+    assert not (tmp_path / "out.csv").exists()
