@@ -69,6 +69,16 @@ class Filters:
             params.append(self.version)
         return (" AND ".join(clauses) if clauses else "TRUE"), params
 
+    def init_failures_where(self) -> tuple[str, list[object]] | None:
+        """The filter over table `init_failures` (time column `ts`); None: it excludes them all.
+
+        An init failure is a failed cold start of no known version: it counts under outcome
+        'error' and under cold starts, not under another outcome, warm only or a version.
+        The report and the dashboard both count by this rule."""
+        if self.outcome not in (None, "error") or self.cold is False or self.version is not None:
+            return None
+        return Filters(function=self.function, since=self.since, until=self.until).where("ts")
+
     def replace(self, **changes: object) -> Filters:
         """A copy with some fields changed (dataclasses.replace, typed for callers)."""
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -13,8 +13,10 @@ when no REPORT said one, `errors`/`timeouts` when no invocation has a known outc
 
 After the contract keys each entry has `init_failures`: the failed init phases of table
 `init_failures` (INIT_REPORT with an error or timeout status); one that went on to reach an
-invocation is also counted in that invocation's `errors`. A function that only failed to
-initialise is listed with zero invocations, unless an outcome or cold filter is set.
+invocation is also counted in that invocation's `errors`. They count under outcome `error`
+and cold starts, not under another outcome, warm only or a version
+(`Filters.init_failures_where`). A function that only failed to initialise is listed with
+zero invocations when its failures count.
 """
 
 from __future__ import annotations
@@ -148,12 +150,12 @@ def ingest(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     }
 
 
-def _init_failures(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str | None, int]:
-    """Init failures per function under the function and time filters; {} when excluded."""
-    if filters.outcome is not None or filters.cold is not None:
+def init_failures(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str | None, int]:
+    """Init failures per function that `filters` selects (`Filters.init_failures_where`)."""
+    selected = filters.init_failures_where()
+    if selected is None:
         return {}
-    only = Filters(function=filters.function, since=filters.since, until=filters.until)
-    where, params = only.where(ts_column="ts")
+    where, params = selected
     rows = con.execute(
         f"SELECT function, count(*) FROM init_failures WHERE {where} GROUP BY function", params
     ).fetchall()
@@ -170,7 +172,7 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> d
         "GROUP BY GROUPING SETS ((function), ()) ORDER BY is_total, function NULLS LAST",
         params,
     ).fetchall()
-    failures = _init_failures(con, filters)
+    failures = init_failures(con, filters)
     per_function = {row[1]: row[2:] for row in rows if not row[0]}
     total_row = next((row[2:] for row in rows if row[0]), _EMPTY_ROW)
     for fn in failures:

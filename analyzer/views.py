@@ -16,6 +16,7 @@ import duckdb
 
 from analyzer import pricing
 from analyzer.filters import Filters
+from analyzer.queries import init_failures
 
 Row = dict[str, Any]
 """One result row: column name to value."""
@@ -57,20 +58,6 @@ def time_bounds(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, dateti
     return (row[0], row[1]) if row else (None, None)
 
 
-def _init_failures(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
-    """Init failures per function within the filters' function and time range.
-
-    An init failure is a failed cold start with no version recorded: it counts under
-    outcome 'error' and 'cold starts', and not under other outcomes, 'warm only' or a version.
-    """
-    if filters.outcome not in (None, "error") or filters.cold is False or filters.version:
-        return {}
-    time_only = Filters(function=filters.function, since=filters.since, until=filters.until)
-    where, params = time_only.where(ts_column="ts")
-    sql = f"SELECT function, count(*) FROM init_failures WHERE {where} GROUP BY 1"
-    return {str(f): int(n) for f, n in con.execute(sql, params).fetchall()}
-
-
 _SUMMARY_SQL = """
 SELECT function,
   count(*) AS invocations,
@@ -100,7 +87,7 @@ def _quantiles(values: list[float] | None, names: tuple[str, ...], prefix: str) 
 def function_summary(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Row]:
     """One row per function: counts, rates, warm/cold durations, init, memory, cost."""
     where, params = filters.where()
-    inits = _init_failures(con, filters)
+    inits = init_failures(con, filters)
     out: list[Row] = []
     for r in _rows(con, _SUMMARY_SQL.format(where=where), params):
         n = int(r["invocations"])
@@ -111,7 +98,7 @@ def function_summary(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[R
             "error_rate": r["errors"] / n if n else None,
             "timeouts": r["timeouts"],
             "oom": r["oom"],
-            "init_failures": inits.get(str(r["function"]), 0),
+            "init_failures": inits.get(r["function"], 0),
             "cold_starts": r["cold_starts"],
             "cold_ratio": r["cold_starts"] / n if n else None,
         }

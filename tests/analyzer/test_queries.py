@@ -275,17 +275,25 @@ def test_init_failures_are_counted_apart_from_invocations(
     assert by_name["broken"]["error_rate"] is None
 
 
-def test_init_failures_follow_time_filter_and_skip_outcome_filter(
-    con: duckdb.DuckDBPyConnection,
-) -> None:
-    """Time filters apply to init failures; an outcome filter leaves them out."""
+def test_init_failures_follow_the_time_filter(con: duckdb.DuckDBPyConnection) -> None:
+    """Time filters apply to init failures by their own time."""
     con.execute(
         "INSERT INTO init_failures (function, ts) VALUES ('a', ?), ('a', ?)",
         [T0, T0.replace(hour=9)],
     )
     since = Filters(since=T0.replace(hour=9, tzinfo=UTC))
     assert summary(con, since)["totals"]["init_failures"] == 1
-    assert summary(con, Filters(outcome="error"))["totals"]["init_failures"] == 0
+
+
+def test_init_failures_count_as_failed_cold_starts(con: duckdb.DuckDBPyConnection) -> None:
+    """Init failures count under outcome error and cold starts, not success or warm only."""
+    con.execute("INSERT INTO init_failures (function, ts) VALUES ('a', ?)", [T0])
+
+    def counted(filters: Filters) -> int:
+        return int(summary(con, filters)["totals"]["init_failures"])
+
+    assert counted(Filters(outcome="error")) == counted(Filters(cold=True)) == 1
+    assert counted(Filters(outcome="success")) == counted(Filters(cold=False)) == 0
 
 
 def test_summary_leaves_no_unfinished_result() -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from analyzer import views
+from analyzer import queries, views
 from analyzer.filters import Filters
 
 from .conftest import INJECTION_ID, INJECTION_LINES
@@ -157,6 +157,22 @@ def test_init_failures_follow_the_outcome_and_cold_filters(
 
     assert billing(Filters(outcome="error")) == billing(Filters(cold=True)) == 1
     assert billing(Filters(outcome="success")) == billing(Filters(cold=False)) == 0
+
+
+def test_report_and_dashboard_count_init_failures_alike(db: duckdb.DuckDBPyConnection) -> None:
+    """Under every outcome, cold and version filter the report counts the dashboard's number."""
+    for filters in (
+        Filters(),
+        *(Filters(outcome=o) for o in ("success", "error", "timeout")),
+        Filters(cold=True),
+        Filters(cold=False),
+        Filters(version="$LATEST"),
+    ):
+        report = {
+            f["function"]: f["init_failures"] for f in queries.summary(db, filters)["functions"]
+        }
+        dashboard = _by_function(db, filters)
+        assert report.get("billing", 0) == dashboard["billing"]["init_failures"], filters
 
 
 def test_out_of_memory_is_one_error_group(db: duckdb.DuckDBPyConnection) -> None:
