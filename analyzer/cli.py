@@ -57,9 +57,16 @@ def _add_common(p: argparse.ArgumentParser, *, paths: bool = True) -> None:
         "also filters the results to this function",
     )
     p.add_argument(
-        "--since", metavar="WHEN", help="only events at or after: 2h, 7d, 30m or ISO-8601"
+        "--since",
+        metavar="WHEN",
+        help="only invocations starting at or after WHEN: 2h, 7d, 30m (back from now) or "
+        "ISO-8601 such as 2026-11-24T08:00Z",
     )
-    p.add_argument("--until", metavar="WHEN", help="only events before: 2h, 7d, 30m or ISO-8601")
+    p.add_argument(
+        "--until",
+        metavar="WHEN",
+        help="only invocations starting before WHEN: 2h, 7d, 30m (back from now) or ISO-8601",
+    )
 
 
 def _add_aws(p: argparse.ArgumentParser) -> None:
