@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any, ParamSpec
 
@@ -17,6 +17,7 @@ from textual.worker import WorkerCancelled
 from analyzer.filters import Filters
 from analyzer.tui.app import LambdascopeApp
 from analyzer.tui.screens.base import DataScreen
+from analyzer.tui.screens.function import FunctionScreen
 
 P = ParamSpec("P")
 
@@ -52,6 +53,23 @@ async def settle(pilot: Pilot[object], screen: type[Screen[Any]] | None = None) 
             await pilot.pause()
             return
     raise AssertionError("the dashboard never showed its data")
+
+
+@contextlib.asynccontextmanager
+async def running(
+    con: duckdb.DuckDBPyConnection, size: tuple[int, int] = SIZE
+) -> AsyncIterator[tuple[LambdascopeApp, Pilot[object]]]:
+    """The dashboard on `con`, run by a pilot and settled on its summary."""
+    app = make_app(con)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield app, pilot
+
+
+async def open_function(pilot: Pilot[object], *keys: str) -> None:
+    """Press `keys` (default: enter on the selected row) and wait for the function screen."""
+    await pilot.press(*(keys or ("enter",)))
+    await settle(pilot, FunctionScreen)
 
 
 def sync(fn: Callable[P, Coroutine[Any, Any, None]]) -> Callable[P, None]:

@@ -16,7 +16,7 @@ from analyzer.tui.screens.invocation import InvocationScreen
 from analyzer.tui.screens.summary import SummaryScreen
 from analyzer.tui.table import DataView
 
-from ._pilot import SIZE, make_app, screen_text, settle, sync, until
+from ._pilot import SIZE, make_app, open_function, running, screen_text, settle, sync, until
 
 
 def _table(app: LambdascopeApp, selector: str) -> DataView:
@@ -26,9 +26,7 @@ def _table(app: LambdascopeApp, selector: str) -> DataView:
 @sync
 async def test_summary_lists_one_row_per_function(db: duckdb.DuckDBPyConnection) -> None:
     """The first screen after loading has one row per function, busiest first."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, _pilot):
         assert isinstance(app.screen, SummaryScreen)
         rows = _table(app, "#functions").rows_data
         assert [r["function"] for r in rows] == ["orders", "billing"]
@@ -38,11 +36,8 @@ async def test_summary_lists_one_row_per_function(db: duckdb.DuckDBPyConnection)
 @sync
 async def test_enter_opens_the_function_screen(db: duckdb.DuckDBPyConnection) -> None:
     """Selecting a function shows its slowest invocations and error groups."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("down", "enter")
-        await settle(pilot, FunctionScreen)
+    async with running(db) as (app, pilot):
+        await open_function(pilot, "down", "enter")
         assert isinstance(app.screen, FunctionScreen) and app.screen.function == "billing"
         slowest = _table(app, "#slowest").rows_data
         assert slowest and all(r["request_id"].startswith("bil-") for r in slowest)
@@ -53,11 +48,8 @@ async def test_error_groups_are_queried_when_their_tab_opens(
     db: duckdb.DuckDBPyConnection,
 ) -> None:
     """The hidden error-groups tab is empty until 'e' shows it, then holds the groups."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot, FunctionScreen)
+    async with running(db) as (app, pilot):
+        await open_function(pilot)
         before = list(_table(app, "#groups").rows_data)
         await pilot.press("e")
         groups = _table(app, "#groups")
@@ -69,11 +61,8 @@ async def test_error_groups_are_queried_when_their_tab_opens(
 @sync
 async def test_escape_goes_back(db: duckdb.DuckDBPyConnection) -> None:
     """Escape on the function screen returns to the summary."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot, FunctionScreen)
+    async with running(db) as (app, pilot):
+        await open_function(pilot)
         await pilot.press("escape")
         await settle(pilot, SummaryScreen)
         assert isinstance(app.screen, SummaryScreen)
@@ -82,16 +71,13 @@ async def test_escape_goes_back(db: duckdb.DuckDBPyConnection) -> None:
 @sync
 async def test_filter_applies_on_every_screen(db: duckdb.DuckDBPyConnection) -> None:
     """Choosing outcome=timeout narrows the summary and the function screen alike."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         app.screen.query_one("#f-outcome").value = "timeout"  # type: ignore[attr-defined]
         await until(pilot, lambda: app.filters.outcome == "timeout")
         await settle(pilot)
         assert app.filters.outcome == "timeout"
         assert [r["invocations"] for r in _table(app, "#functions").rows_data] == [4, 1]
-        await pilot.press("enter")
-        await settle(pilot, FunctionScreen)
+        await open_function(pilot)
         outcomes = {r["outcome"] for r in _table(app, "#slowest").rows_data}
         assert outcomes == {"timeout"}
 
@@ -99,9 +85,7 @@ async def test_filter_applies_on_every_screen(db: duckdb.DuckDBPyConnection) -> 
 @sync
 async def test_time_filter_typed_in_the_bar(db: duckdb.DuckDBPyConnection) -> None:
     """Typing an ISO time in 'since' and Enter drops earlier invocations."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         await pilot.click("#f-since")
         await pilot.press(*"2026-11-24T08:30:00Z", "enter")
         await until(pilot, lambda: app.filters.since is not None)
@@ -113,11 +97,8 @@ async def test_time_filter_typed_in_the_bar(db: duckdb.DuckDBPyConnection) -> No
 @sync
 async def test_drill_down_to_an_invocation(db: duckdb.DuckDBPyConnection) -> None:
     """Enter on a slow invocation opens its record and log lines."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot, FunctionScreen)
+    async with running(db) as (app, pilot):
+        await open_function(pilot)
         first = _table(app, "#slowest").rows_data[0]["request_id"]
         await pilot.press("enter")
         await settle(pilot, InvocationScreen)
@@ -127,9 +108,7 @@ async def test_drill_down_to_an_invocation(db: duckdb.DuckDBPyConnection) -> Non
 @sync
 async def test_search_moves_to_the_matching_row(db: duckdb.DuckDBPyConnection) -> None:
     """'/' then text and Enter puts the cursor on the first row containing it."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         await pilot.press("slash", *"bill", "enter")
         table = _table(app, "#functions")
         await until(pilot, lambda: table.cursor_row == 1)
@@ -140,9 +119,7 @@ async def test_search_moves_to_the_matching_row(db: duckdb.DuckDBPyConnection) -
 @sync
 async def test_click_on_header_sorts(db: duckdb.DuckDBPyConnection) -> None:
     """A mouse click on the 'function' header sorts rows by name."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         table = _table(app, "#functions")
         await pilot.click("#functions", offset=(3, 0))
         await until(pilot, lambda: table.sort_column == "function")
@@ -152,9 +129,7 @@ async def test_click_on_header_sorts(db: duckdb.DuckDBPyConnection) -> None:
 @sync
 async def test_second_header_click_reverses(db: duckdb.DuckDBPyConnection) -> None:
     """A second click on the same header reverses the order."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         table = _table(app, "#functions")
         await pilot.click("#functions", offset=(3, 0))
         await until(pilot, lambda: table.sort_column == "function")
@@ -166,9 +141,7 @@ async def test_second_header_click_reverses(db: duckdb.DuckDBPyConnection) -> No
 @sync
 async def test_sort_key_sorts_by_the_first_column(db: duckdb.DuckDBPyConnection) -> None:
     """'s' sorts by the function name: billing before orders (the query order is busiest first)."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         await pilot.press("s")
         table = _table(app, "#functions")
         await until(pilot, lambda: table.sort_column == "function")
@@ -178,9 +151,7 @@ async def test_sort_key_sorts_by_the_first_column(db: duckdb.DuckDBPyConnection)
 @sync
 async def test_sort_reverse_key_flips_the_order(db: duckdb.DuckDBPyConnection) -> None:
     """'s' then 'S' sorts by function name descending."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         table = _table(app, "#functions")
         await pilot.press("s")
         await until(pilot, lambda: table.sort_column == "function")
@@ -206,9 +177,7 @@ async def test_export_writes_csv_and_json(db: duckdb.DuckDBPyConnection, tmp_pat
 @sync
 async def test_help_lists_keys_and_closes(db: duckdb.DuckDBPyConnection) -> None:
     """'?' opens the key list; escape closes it."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, TextModal))
         assert isinstance(app.screen, TextModal)
@@ -221,9 +190,7 @@ async def test_help_lists_keys_and_closes(db: duckdb.DuckDBPyConnection) -> None
 @sync
 async def test_q_quits_with_exit_code_0(db: duckdb.DuckDBPyConnection) -> None:
     """'q' ends the app cleanly with return code 0."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
@@ -250,11 +217,8 @@ async def test_function_screen_is_reused_for_another_function(
     db: duckdb.DuckDBPyConnection,
 ) -> None:
     """Going back and selecting another function shows that function's invocations."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot, FunctionScreen)
+    async with running(db) as (app, pilot):
+        await open_function(pilot)
         await pilot.press("escape")
         await settle(pilot, SummaryScreen)
         await pilot.press("down", "enter")
@@ -267,13 +231,9 @@ async def test_function_screen_is_reused_for_another_function(
 @sync
 async def test_error_group_opens_its_example(db: duckdb.DuckDBPyConnection) -> None:
     """Enter on an error group opens the invocation given as its example."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot, FunctionScreen)
-        await pilot.press("e")
-        await settle(pilot, FunctionScreen)
+    async with running(db) as (app, pilot):
+        await open_function(pilot)
+        await open_function(pilot, "e")
         groups = _table(app, "#groups")
         await until(pilot, lambda: app.focused is groups and bool(groups.rows_data))
         example = groups.rows_data[0]["example"]
@@ -290,8 +250,7 @@ async def test_export_on_function_screen_uses_the_active_tab(
     app = make_app(db, export_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot, FunctionScreen)
+        await open_function(pilot)
         await pilot.press("e")
         groups = _table(app, "#groups")
         await until(pilot, lambda: app.focused is groups and bool(groups.rows_data))
@@ -304,9 +263,7 @@ async def test_export_on_function_screen_uses_the_active_tab(
 @sync
 async def test_prices_key_shows_the_price_table(db: duckdb.DuckDBPyConnection) -> None:
     """'p' shows both architectures' prices and the assumptions."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         await pilot.press("p")
         await until(pilot, lambda: isinstance(app.screen, TextModal))
         body = app.screen.body.plain  # type: ignore[attr-defined]
@@ -318,9 +275,7 @@ async def test_command_palette_opens(db: duckdb.DuckDBPyConnection) -> None:
     """ctrl+p opens Textual's command palette, which offers our commands."""
     from textual.command import CommandPalette
 
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         titles = [c.title for c in app.get_system_commands(app.screen)]
         await pilot.press("ctrl+p")
         await until(pilot, lambda: isinstance(app.screen, CommandPalette))
@@ -332,11 +287,8 @@ async def test_function_filter_on_function_screen_switches_function(
     db: duckdb.DuckDBPyConnection,
 ) -> None:
     """Choosing another function in the filter bar of the function screen shows that one."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot, FunctionScreen)
+    async with running(db) as (app, pilot):
+        await open_function(pilot)
         app.screen.query_one("#f-function").value = "billing"  # type: ignore[attr-defined]
         await until(pilot, lambda: getattr(app.screen, "function", None) == "billing")
         await settle(pilot, FunctionScreen)
@@ -349,9 +301,7 @@ async def test_columns_fit_new_rows_before_the_next_paint(
     db: duckdb.DuckDBPyConnection,
 ) -> None:
     """set_data widens the columns at once, so the header lines up with the rows."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, _pilot):
         table = _table(app, "#functions")
         table.set_data([{"function": "a-function-name-longer-than-any-header"}])
         first = table.ordered_columns[0]
@@ -361,9 +311,7 @@ async def test_columns_fit_new_rows_before_the_next_paint(
 @sync
 async def test_clicking_a_function_row_opens_it(db: duckdb.DuckDBPyConnection) -> None:
     """A click on a summary row highlights it; a second click opens that function."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         await pilot.click("#functions", offset=(3, 2))  # header is line 0, rows from line 1
         await until(pilot, lambda: _table(app, "#functions").cursor_row == 1)
         await pilot.click("#functions", offset=(3, 2))
@@ -391,11 +339,8 @@ async def test_summary_follows_a_filter_set_on_the_function_screen(
     db: duckdb.DuckDBPyConnection,
 ) -> None:
     """outcome=timeout chosen on the function screen shows in the summary on going back."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot, FunctionScreen)
+    async with running(db) as (app, pilot):
+        await open_function(pilot)
         app.screen.query_one("#f-outcome").value = "timeout"  # type: ignore[attr-defined]
         await until(pilot, lambda: app.filters.outcome == "timeout")
         await settle(pilot, FunctionScreen)
@@ -407,9 +352,7 @@ async def test_summary_follows_a_filter_set_on_the_function_screen(
 @sync
 async def test_sorted_column_header_shows_the_order(db: duckdb.DuckDBPyConnection) -> None:
     """After 's' the function header reads 'function▲'; after 'S' it reads 'function▼'."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         table = _table(app, "#functions")
         await pilot.press("s")
         await until(pilot, lambda: table.sort_column == "function")

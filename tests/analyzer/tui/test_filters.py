@@ -7,7 +7,7 @@ import duckdb
 from analyzer.filters import Filters
 from analyzer.tui.table import DataView
 
-from ._pilot import SIZE, make_app, screen_text, settle, sync, until
+from ._pilot import SIZE, make_app, running, screen_text, settle, sync, until
 
 
 def _invocations(app: object) -> dict[str, int]:
@@ -28,9 +28,7 @@ def _count(con: duckdb.DuckDBPyConnection, where: str) -> dict[str, int]:
 async def test_cold_filter_keeps_only_cold_starts(db: duckdb.DuckDBPyConnection) -> None:
     """Choosing 'cold starts' summarises exactly the cold-start invocations."""
     expected = _count(db, "cold_start")
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         app.screen.query_one("#f-cold").value = True  # type: ignore[attr-defined]
         await until(pilot, lambda: app.filters.cold is True)
         await settle(pilot)
@@ -41,9 +39,7 @@ async def test_cold_filter_keeps_only_cold_starts(db: duckdb.DuckDBPyConnection)
 async def test_warm_filter_keeps_only_warm_invocations(db: duckdb.DuckDBPyConnection) -> None:
     """Choosing 'warm only' summarises exactly the invocations that were not cold starts."""
     expected = _count(db, "NOT cold_start")
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         app.screen.query_one("#f-cold").value = False  # type: ignore[attr-defined]
         await until(pilot, lambda: app.filters.cold is False)
         await settle(pilot)
@@ -57,9 +53,7 @@ async def test_version_typed_in_the_bar(db: duckdb.DuckDBPyConnection) -> None:
         "INSERT INTO invocations (function, version, request_id, duration_ms, outcome) "
         "VALUES ('billing', '7', 'v7-0001', 10.0, 'success')"
     )
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         await pilot.click("#f-version")
         await pilot.press("7", "enter")
         await until(pilot, lambda: app.filters.version == "7")

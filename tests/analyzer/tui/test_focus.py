@@ -6,7 +6,7 @@ import duckdb
 
 from analyzer.tui.table import DataView
 
-from ._pilot import SIZE, make_app, settle, sync, until
+from ._pilot import running, sync, until
 
 
 @sync
@@ -14,9 +14,7 @@ async def test_enter_in_a_filter_box_returns_focus_to_the_table(
     db: duckdb.DuckDBPyConnection,
 ) -> None:
     """After Enter in the version box, the table has the focus and 'q' quits."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         await pilot.click("#f-version")
         await pilot.press("7", "enter")
         await until(pilot, lambda: app.filters.version == "7")
@@ -31,9 +29,7 @@ async def test_escape_in_a_filter_box_returns_focus_to_the_table(
     db: duckdb.DuckDBPyConnection,
 ) -> None:
     """Escape in a half-typed filter box leaves it; the next 'q' quits instead of typing."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         await pilot.click("#f-since")
         await pilot.press("2", "escape")
         assert isinstance(app.focused, DataView)
@@ -45,9 +41,7 @@ async def test_escape_in_a_filter_box_returns_focus_to_the_table(
 @sync
 async def test_f_then_escape_returns_focus_to_the_table(db: duckdb.DuckDBPyConnection) -> None:
     """'f' focuses the filter bar; escape puts the focus back on the table."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         await pilot.press("f")
         assert not isinstance(app.focused, DataView)
         await pilot.press("escape")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import duckdb
 from textual.widgets import Static
 
-from analyzer.tui.screens.function import FunctionScreen
 from analyzer.tui.screens.help import TextModal
 
-from ._pilot import make_app, settle, sync, until
+from ._pilot import make_app, open_function, settle, sync, until
 
 
 @sync
@@ -17,8 +16,7 @@ async def test_series_keep_their_width_at_80_columns(db: duckdb.DuckDBPyConnecti
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot, FunctionScreen)
+        await open_function(pilot)
         assert app.screen.query_one("#series").size.width >= 36
         assert not app.screen.query_one("#sizing", Static).display
 
@@ -29,8 +27,7 @@ async def test_m_shows_the_cost_when_the_panel_is_hidden(db: duckdb.DuckDBPyConn
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot, FunctionScreen)
+        await open_function(pilot)
         await pilot.press("m")
         await until(pilot, lambda: isinstance(app.screen, TextModal))
         assert "suggested" in app.screen.body.plain  # type: ignore[attr-defined]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import duckdb
 
 from analyzer.tui.format import literal
-from analyzer.tui.screens.function import FunctionScreen
 from analyzer.tui.screens.invocation import InvocationScreen
 
-from ._pilot import SIZE, make_app, screen_text, settle, sync, until
+from ._pilot import open_function, running, screen_text, settle, sync, until
 from .conftest import INJECTION_ID
 
 
@@ -20,9 +19,7 @@ def test_literal_keeps_markup_and_escapes_control_characters() -> None:
 @sync
 async def test_invocation_lines_show_markup_literally(db: duckdb.DuckDBPyConnection) -> None:
     """Markup, a link tag and an ANSI colour sequence in log lines appear as typed."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, pilot):
         app.push_screen(InvocationScreen(INJECTION_ID))
         await settle(pilot, InvocationScreen)
         shown = screen_text(app)
@@ -35,11 +32,8 @@ async def test_invocation_lines_show_markup_literally(db: duckdb.DuckDBPyConnect
 @sync
 async def test_error_message_markup_is_literal_in_groups(db: duckdb.DuckDBPyConnection) -> None:
     """An error message with markup shows its brackets in the error-groups table."""
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot, FunctionScreen)
+    async with running(db) as (app, pilot):
+        await open_function(pilot)
         await pilot.press("e")
         await until(pilot, lambda: "message pattern" in screen_text(app))
         shown = screen_text(app)
@@ -50,8 +44,6 @@ async def test_error_message_markup_is_literal_in_groups(db: duckdb.DuckDBPyConn
 async def test_function_name_markup_is_literal(db: duckdb.DuckDBPyConnection) -> None:
     """A function named with markup shows its brackets in the summary table."""
     db.execute("UPDATE invocations SET function = '[red]evil[/]' WHERE function = 'billing'")
-    app = make_app(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(db) as (app, _pilot):
         shown = screen_text(app)
     assert "[red]evil[/]" in shown

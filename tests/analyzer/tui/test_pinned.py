@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import duckdb
 
-from analyzer.tui.screens.function import FunctionScreen
 from analyzer.tui.table import DataView
 
-from ._pilot import make_app, screen_text, settle, sync
+from ._pilot import make_app, open_function, screen_text, settle, sync
 
 
 def _scroll_right(table: DataView) -> None:
@@ -39,8 +38,7 @@ async def test_request_ids_stay_when_the_slowest_table_scrolls_right(
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot, FunctionScreen)
+        await open_function(pilot)
         table = app.screen.query_one("#slowest", DataView)
         _scroll_right(table)
         await pilot.pause()

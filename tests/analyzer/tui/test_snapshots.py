@@ -12,11 +12,10 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from analyzer.tui.app import LambdascopeApp
-from analyzer.tui.screens.function import FunctionScreen
 from analyzer.tui.screens.help import TextModal
 from analyzer.tui.screens.invocation import InvocationScreen
 
-from ._pilot import SIZE, make_app, settle
+from ._pilot import SIZE, make_app, open_function, settle
 from .conftest import INJECTION_ID
 
 SnapCompare = Callable[..., bool]
@@ -52,8 +51,7 @@ def test_function_screen(db: duckdb.DuckDBPyConnection, snap_compare: SnapCompar
 
     async def before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot, FunctionScreen)
+        await open_function(pilot)
 
     assert snap_compare(make_app(db), terminal_size=SIZE, run_before=before)
 
@@ -86,7 +84,6 @@ def test_function_screen_at_80x24(db: duckdb.DuckDBPyConnection, snap_compare: S
 
     async def before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot, FunctionScreen)
+        await open_function(pilot)
 
     assert snap_compare(make_app(db), terminal_size=(80, 24), run_before=before)
