@@ -34,7 +34,7 @@ def make_app(
     return LambdascopeApp(con, what="fixture", export_dir=export_dir, filters=filters)
 
 
-async def settle(pilot: Pilot[object], screen: type[Screen[Any]] | None = None) -> None:
+async def settle(pilot: Pilot[Any], screen: type[Screen[Any]] | None = None) -> None:
     """Wait until the top data screen (of type `screen`) shows results for the filters."""
     app = pilot.app
     for _ in range(500):
@@ -58,7 +58,7 @@ async def settle(pilot: Pilot[object], screen: type[Screen[Any]] | None = None) 
 @contextlib.asynccontextmanager
 async def running(
     con: duckdb.DuckDBPyConnection, size: tuple[int, int] = SIZE
-) -> AsyncIterator[tuple[LambdascopeApp, Pilot[object]]]:
+) -> AsyncIterator[tuple[LambdascopeApp, Pilot[Any]]]:
     """The dashboard on `con`, run by a pilot and settled on its summary."""
     app = make_app(con)
     async with app.run_test(size=size) as pilot:
@@ -66,7 +66,7 @@ async def running(
         yield app, pilot
 
 
-async def open_function(pilot: Pilot[object], *keys: str) -> None:
+async def open_function(pilot: Pilot[Any], *keys: str) -> None:
     """Press `keys` (default: enter on the selected row) and wait for the function screen."""
     await pilot.press(*(keys or ("enter",)))
     await settle(pilot, FunctionScreen)
@@ -87,7 +87,7 @@ def screen_text(app: LambdascopeApp) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
-async def until(pilot: Pilot[object], condition: Callable[[], bool]) -> None:
+async def until(pilot: Pilot[Any], condition: Callable[[], bool]) -> None:
     """Let the app run until `condition()` holds (fails after a few seconds)."""
     for _ in range(500):
         if condition():
