@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from lambdascope._otel import Telemetry
 
 _perf = time.perf_counter
+_time = time.time
+_iso_ts = _record.iso_ts
+_max_rss_mb = _record.max_rss_mb
+_xray_trace = _record.xray_trace
+_SCHEMA = _record.SCHEMA_VERSION
 _WARM_INIT_TYPES = frozenset({"provisioned-concurrency", "snap-start"})
 _UNSET = object()
 
@@ -214,17 +219,20 @@ class Runtime:
     ) -> None:
         outcome = "success" if exc is None else "error"
         remaining = _remaining(inv.context)
-        inv.rss_mb = _record.max_rss_mb()
+        inv.rss_mb = _max_rss_mb()
         tel = self.telemetry
-        if tel is not None and inv.span is not None and not superseding:
-            try:
-                tel.end(inv, outcome, exc, t_end - inv.start, remaining, detach=True)
-            except Exception as exc2:
-                report_exception("otel-end", "ending the span", exc2)
-        elif tel is not None and inv.token is not None:
-            tel.detach(inv)
-        record = self._record(inv, outcome, exc, t_end, remaining, superseding)
-        write_record(record)
+        if tel is not None:
+            if inv.span is not None and not superseding:
+                try:
+                    tel.end(inv, outcome, exc, t_end - inv.start, remaining, detach=True)
+                except Exception as exc2:
+                    report_exception("otel-end", "ending the span", exc2)
+            elif inv.token is not None:
+                tel.detach(inv)
+        if inv.init_ms is None and exc is None and not superseding:
+            write_record(self._warm_record(inv, outcome, t_end, remaining))
+        else:
+            write_record(self._full_record(inv, outcome, exc, t_end, remaining, superseding))
         if tel is not None and not superseding:
             tel.flush_after(remaining, self.config.timeout_margin_ms)
 
@@ -248,16 +256,16 @@ class Runtime:
         Its keys follow `_record.RECORD_KEYS`, like `_full_record`'s (test_record checks)."""
         p = PROCESS
         entry = inv.remaining_entry
-        trace_id = _record.xray_trace()[0]
+        trace_id = _xray_trace()[0]
         rec: dict[str, Any] = {
-            "lambdascope": _record.SCHEMA_VERSION,
-            "ts": _record.iso_ts(time.time()),
+            "lambdascope": _SCHEMA,
+            "ts": _iso_ts(_time()),
             "function": _clip(inv.function),
             "version": _clip(inv.version),
             "request_id": _clip(inv.request_id),
             "cold_start": inv.cold,
             "init_type": p.init_type,
-            "duration_ms": round((t_end - inv.start) * 1000, 3),
+            "duration_ms": round((t_end - inv.start) * 1e6) / 1000,
             "remaining_ms": remaining,
             "timeout_ms": None if entry is None else -(-entry // 1000) * 1000,
             "outcome": outcome,
@@ -298,7 +306,7 @@ class Runtime:
         }
         if inv.init_ms is not None:
             rec["init_ms"] = inv.init_ms
-        rec["duration_ms"] = round((t_end - inv.start) * 1000, 3)
+        rec["duration_ms"] = round((t_end - inv.start) * 1e6) / 1000
         rec["remaining_ms"] = remaining
         rec["timeout_ms"] = None if entry is None else -(-entry // 1000) * 1000
         rec["outcome"] = outcome
