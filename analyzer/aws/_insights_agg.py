@@ -1,0 +1,167 @@
+"""`analyze --insights`, aggregated: stats rows for the counts, single rows only for failures.
+
+Per group chunk and planned window: STATS_QUERY and INIT_QUERY (counts, sums, extremes and
+histograms per bin), FAILED_QUERY (REPORT lines with `Status: error|timeout`) and
+ERRORS_QUERY (the failure lines a REPORT does not show). Failure lines are tied to their
+REPORT as the per-invocation load does: a line naming a request id fetches that REPORT
+(REPORTS_BY_ID), a line without one the REPORTs of its log stream just after it
+(REPORTS_BY_STREAM, LOOKAHEAD_S). Failed invocations are few: they load as single
+invocations (error groups and their log lines work), and each one whose outcome differs from
+its REPORT `Status:` adds a +/-1 correction to the aggregates, so errors and timeouts are
+exact, as a file load counts them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import duckdb
+
+from analyzer.aws._insights_errors import ERRORS_QUERY, error_marks, request_id_in
+from analyzer.aws._insights_rows import QUERY, insert_rows, parse_ts, to_invocation
+from analyzer.aws._insights_stats import (
+    INIT_QUERY,
+    STATS_QUERY,
+    agg_bin,
+    correction,
+    init_record,
+    insert_aggregates,
+    plan_windows,
+    stats_record,
+)
+
+Rows = list[dict[str, str]]
+Collect = Callable[[list[str], tuple[int, int], str], Rows]
+"""Rows of a query over groups and a window, split at the row cap (insights._collect)."""
+
+_REST = QUERY.removeprefix('filter @type = "REPORT"')
+FAILED_QUERY = 'filter @type = "REPORT" and @message like /Status: (error|timeout)/' + _REST
+"""REPORT lines of invocations that failed by their own Status (errors.query's subset)."""
+REPORTS_BY_ID = 'filter @type = "REPORT" and @requestId in [{items}]' + _REST
+REPORTS_BY_STREAM = 'filter @type = "REPORT" and @logStream in [{items}]' + _REST
+"""REPORT rows of named requests / log streams (failure lines' invocations)."""
+
+IDS_PER_QUERY = 100
+STREAMS_PER_QUERY = 50
+"""Names per lookup query (a query string holds at most 10,000 characters)."""
+
+LOOKAHEAD_S = 60
+"""How long after a failure line without a request id its REPORT is looked for."""
+
+CONCURRENCY = 4
+MAX_GROUPS = 50
+
+
+def _batches(names: Iterable[str], size: int) -> list[str]:
+    """`names` as comma-joined quoted lists of at most `size` each."""
+    items = sorted(set(names))
+    return [
+        ", ".join(json.dumps(n) for n in items[i : i + size]) for i in range(0, len(items), size)
+    ]
+
+
+Lookup = tuple[str, tuple[int, int]]
+"""A query and the window it runs over."""
+
+
+def lookups(lines: Rows, known: set[str], start: int, end: int) -> list[Lookup]:
+    """(query, window) pairs fetching the REPORTs that failure `lines` point at."""
+    ids: set[str] = set()
+    loose: list[tuple[int, str]] = []
+    for row in lines:
+        rid = row.get("@requestId") or request_id_in(row.get("@message", ""))
+        ts = parse_ts(row.get("@timestamp", ""))
+        if rid:
+            ids.add(rid)
+        elif ts is not None:
+            loose.append((int(ts.timestamp()), row.get("@logStream", "")))
+    out = [
+        (REPORTS_BY_ID.format(items=b), (start, end)) for b in _batches(ids - known, IDS_PER_QUERY)
+    ]
+    loose.sort()
+    cluster: list[tuple[int, str]] = []
+    for item in [*loose, None]:
+        if cluster and (item is None or item[0] > cluster[-1][0] + LOOKAHEAD_S):
+            window = (max(start, cluster[0][0]), min(end, cluster[-1][0] + LOOKAHEAD_S))
+            for b in _batches((s for _, s in cluster), STREAMS_PER_QUERY):
+                out.append((REPORTS_BY_STREAM.format(items=b), window))
+            cluster = []
+        if item is not None:
+            cluster.append(item)
+    return out
+
+
+def load_aggregated(
+    con: duckdb.DuckDBPyConnection,
+    groups: list[str],
+    start: int,
+    end: int,
+    collect: Collect,
+    row_cap: int,
+) -> int:
+    """Aggregate [start, end] of `groups` in Logs Insights into `aggregates`; return the
+    invocations counted (this load)."""
+    name, width = agg_bin(start, end)
+    records: list[dict[str, Any]] = []
+    reports: dict[str, dict[str, str]] = {}
+    lines: Rows = []
+    for i in range(0, len(groups), MAX_GROUPS):
+        chunk = groups[i : i + MAX_GROUPS]
+        windows = plan_windows(start, end, width, len(chunk), row_cap)
+
+        def run(query: str, chunk: list[str] = chunk) -> Callable[[tuple[int, int]], Rows]:
+            return lambda window: collect(chunk, window, query)
+
+        with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+            for rows in pool.map(run(STATS_QUERY.format(bin=name)), windows):
+                records += [r for r in (stats_record(x, width) for x in rows) if r]
+            for rows in pool.map(run(INIT_QUERY.format(bin=name)), windows):
+                records += [r for r in (init_record(x, width) for x in rows) if r]
+            found: Rows = []
+            for rows in pool.map(run(FAILED_QUERY), windows):
+                found += rows
+            chunk_lines: Rows = []
+            for rows in pool.map(run(ERRORS_QUERY), windows):
+                chunk_lines += rows
+            reports.update((r["@requestId"], r) for r in found if r.get("@requestId"))
+            todo = lookups(chunk_lines, set(reports), start, end)
+
+            def fetch(lookup: Lookup, chunk: list[str] = chunk) -> Rows:
+                return collect(chunk, lookup[1], lookup[0])
+
+            for rows in pool.map(fetch, todo):
+                reports.update((r["@requestId"], r) for r in rows if r.get("@requestId"))
+            lines += chunk_lines
+    marks = error_marks(reports.values(), lines)
+    failed: Rows = []
+    for row in reports.values():
+        values = to_invocation(row, marks)
+        if values is None or values[13] == "success":
+            continue
+        failed.append(row)
+        fix = correction(row, values[13], width)
+        if fix:
+            records.append(fix)
+    before = _counted(con)
+    insert_aggregates(con, records)
+    insert_rows(con, groups, failed, marks, record_file=False)
+    counted = _counted(con) - before
+    con.execute(
+        "INSERT INTO files (file_id, path, fingerprint, format, lines, events, rejected,"
+        " loaded_at) SELECT coalesce(max(file_id), 0) + 1, ?, ?, 'insights-aggregates', ?, ?, 0,"
+        " now() FROM files",
+        ["insights:" + ",".join(groups), f"insights-{time.time_ns()}", counted, counted],
+    )
+    return counted
+
+
+def _counted(con: duckdb.DuckDBPyConnection) -> int:
+    """Invocations the aggregates count so far."""
+    row = con.execute(
+        "SELECT coalesce(sum(invocations), 0) FROM aggregates WHERE kind = 'report'"
+    ).fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,203 @@
+"""`analyze --insights`, aggregated: stats rows per bin load into `aggregates`, and the report
+and dashboard answer from them (real boto3 over HTTP against recorded-shape results)."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from _aws_insights_fake import FakeInsights, line_row, report_row
+from _support.moto_server import MotoServer
+
+from analyzer import aggregates, queries, report
+from analyzer.aws._client import AwsTarget, make_client
+from analyzer.aws._insights_agg import FAILED_QUERY
+from analyzer.aws._insights_stats import INIT_QUERY, STATS_QUERY, agg_bin
+from analyzer.aws.insights import load_insights, normalize_query
+from analyzer.store import open_db
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
+from _pilot import SIZE, make_app, screen_text, settle, sync
+
+REPO = Path(__file__).resolve().parents[3]
+T0_MS = 1_755_261_840_000  # 2025-08-15 12:44:00 UTC
+GROUPS = ["/aws/lambda/orders", "/aws/lambda/billing"]
+
+
+def _rows(durations: list[float], step_ms: int = 1000) -> list[dict[str, Any]]:
+    """REPORT rows, one per duration: every 10th errors (Status), every 10th +3 times out,
+    every 25th is cold; functions alternate."""
+    rows: list[dict[str, Any]] = []
+    for i, d in enumerate(durations):
+        status = "timeout" if i % 10 == 3 else "error" if i % 10 == 7 else None
+        ms = T0_MS + i * step_ms
+        row = report_row(
+            ms, f"req-{i}", "orders" if i % 2 else "billing", duration=d,
+            init=150.0 + i % 50 if i % 25 == 0 else None, status=status,
+        )  # fmt: skip
+        rows.append({**row, "_ms": ms})
+    return rows
+
+
+def _load(fake: FakeInsights, con: duckdb.DuckDBPyConnection, **kw: Any) -> int:
+    client = make_client("logs", AwsTarget(region="us-east-1", endpoint_url=fake.endpoint))
+    return load_insights(
+        con, GROUPS, since=datetime.fromtimestamp(T0_MS / 1000, UTC),
+        until=datetime.fromtimestamp(T0_MS / 1000 + 7200, UTC),
+        client=client, sleep=lambda s: None, aggregate=True, **kw,
+    )  # fmt: skip
+
+
+def _stats_served(fake: FakeInsights) -> list[dict[str, Any]]:
+    """The rows the service returned for the stats-by-bin queries."""
+    return [
+        r for q, rows in fake.served if "by @log, bin(" in q and "cold, bucket" in q for r in rows
+    ]
+
+
+def _quantile_cont(values: list[float], q: float) -> float:
+    """DuckDB's quantile_cont: linear interpolation between order statistics."""
+    s = sorted(values)
+    h = (len(s) - 1) * q
+    k = math.floor(h)
+    return s[k] + (h - k) * (s[min(k + 1, len(s) - 1)] - s[k])
+
+
+def _lognormal(n: int, seed: int = 11) -> list[float]:
+    """Durations with a long right tail (median ~120 ms), two decimals as REPORT gives them."""
+    rng = random.Random(seed)
+    return [round(math.exp(rng.gauss(math.log(120), 0.8)), 2) for _ in range(n)]
+
+
+def test_aggregated_rows_load_into_the_table(moto: MotoServer):
+    """Every stats row the service returned is in `aggregates`; no success is a single row."""
+    con = open_db(None)
+    with FakeInsights(_rows([100.0 + i % 7 for i in range(600)])) as fake:
+        assert _load(fake, con) == 600
+    served = _stats_served(fake)
+    got = con.execute(
+        "SELECT count(*), sum(invocations) FROM aggregates WHERE kind = 'report'"
+    ).fetchone()
+    assert got == (len(served), 600) and len(served) < 600
+    assert con.execute("SELECT count(*) FROM invocations").fetchone() == (120,)  # failures only
+
+
+def test_report_json_counts_are_the_sums_of_the_returned_rows(moto: MotoServer):
+    """`report --format json` totals equal the sums over the stats rows Insights returned."""
+    con = open_db(None)
+    with FakeInsights(_rows(_lognormal(500))) as fake:
+        _load(fake, con)
+    served = _stats_served(fake)
+    doc = json.loads(report.render(queries.summary(con), "json"))
+    totals = doc["totals"]
+    for key, col in (("invocations", "invocations"), ("errors", "errors"),
+                     ("timeouts", "timeouts")):  # fmt: skip
+        assert totals[key] == sum(int(r[col]) for r in served)
+    assert totals["cold_starts"] == sum(int(r["invocations"]) for r in served if r["cold"] == "1")
+    assert totals["duration_ms"]["max"] == max(float(r["duration_max"]) for r in served)
+    assert doc["totals"].keys() == queries.summary(open_db(None))["totals"].keys()
+
+
+def test_percentiles_are_within_the_documented_bound(moto: MotoServer):
+    """p50/p90/p99 of a lognormal sample are within ERROR_BOUND of the true quantile_cont."""
+    durations = _lognormal(3000)
+    con = open_db(None)
+    with FakeInsights(_rows(durations)) as fake:
+        _load(fake, con)
+    got = queries.summary(con)["totals"]["duration_ms"]
+    for key, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)):
+        true = _quantile_cont(durations, q)
+        assert abs(got[key] / true - 1) <= aggregates.ERROR_BOUND + 1e-5, (key, got[key], true)
+    assert got["max"] == max(durations)
+
+
+def test_split_at_the_cap_keeps_counts_exact(moto: MotoServer):
+    """Windows that hit a 40-row cap are split; the merged counts equal the uncapped load's."""
+    durations = [round(2 ** (i % 97 / 8), 2) for i in range(1200)]  # ~97 buckets per minute
+    rows = _rows(durations, step_ms=500)
+    whole, capped = open_db(None), open_db(None)
+    with FakeInsights(rows) as fake:
+        _load(fake, whole)
+    with FakeInsights(rows, cap=40) as fake:
+        _load(fake, capped, row_cap=40)
+    assert 40 in fake.returned  # at least one query came back capped, and was split
+    want, got = queries.summary(whole)["totals"], queries.summary(capped)["totals"]
+    assert got == want and got["invocations"] == 1200
+
+
+def test_handler_exception_without_request_id_counts_as_error(moto: MotoServer):
+    """A REPORT without Status after an '[ERROR]' line of its stream is one error, not two."""
+    rid = "11111111-2222-3333-4444-555555555555"
+    report_ok = report_row(T0_MS + 12, rid, "orders", duration=12.0, init=None, status=None)
+    rows = [
+        {**report_ok, "_ms": T0_MS + 12},
+        line_row(T0_MS + 10, "[ERROR] ValueError: card declined\nTraceback (most recent"),
+        *_rows([50.0] * 3),
+    ]
+    con = open_db(None)
+    with FakeInsights(rows) as fake:
+        _load(fake, con)
+    totals = queries.summary(con)["totals"]
+    assert (totals["invocations"], totals["errors"], totals["timeouts"]) == (4, 1, 0)
+    got = con.execute("SELECT request_id, error_type FROM invocations WHERE outcome = 'error'")
+    assert got.fetchall() == [(rid, "ValueError")]
+
+
+def test_legacy_timeout_line_turns_a_status_error_into_a_timeout(moto: MotoServer):
+    """A 'Task timed out' line for a REPORT with Status: error moves it from errors to timeouts."""
+    rows = _rows([3000.0] * 8)  # req-7 has Status: error, req-3 Status: timeout
+    rows.append(
+        line_row(T0_MS + 7005, "2025-08-15T12:44:07.005Z req-7 Task timed out after 3.00 seconds")
+    )
+    con = open_db(None)
+    with FakeInsights(rows) as fake:
+        _load(fake, con)
+    totals = queries.summary(con)["totals"]
+    assert (totals["errors"], totals["timeouts"]) == (0, 2)
+
+
+def test_a_week_is_aggregated_in_hourly_bins():
+    """Seven days are cut into 168 one-hour bins (15 minutes would make 672, over 200)."""
+    assert agg_bin(0, 7 * 86400 - 1) == ("1h", 3600)
+
+
+def test_query_files_are_the_queries_the_loader_runs():
+    """stats_by_bin, init_by_bin and failed_invocations .query files equal the code's queries."""
+    for name, query in (("stats_by_bin", STATS_QUERY.format(bin="1h")),
+                        ("init_by_bin", INIT_QUERY.format(bin="1h")),
+                        ("failed_invocations", FAILED_QUERY)):  # fmt: skip
+        text = (REPO / f"dashboards/insights/{name}.query").read_text(encoding="utf-8")
+        assert normalize_query(text) == normalize_query(query), name
+
+
+@sync
+async def test_dashboard_opens_on_an_insights_load_and_says_it_is_aggregated(
+    moto: MotoServer,
+) -> None:
+    """The dashboard lists the aggregated counts, and its function screen explains why there
+    are no slowest invocations instead of showing an empty table."""
+    from analyzer.tui.screens.function import FunctionScreen
+    from analyzer.tui.table import DataView
+
+    con = open_db(None)
+    with FakeInsights(_rows(_lognormal(200))) as fake:
+        client = make_client("logs", AwsTarget(region="us-east-1", endpoint_url=fake.endpoint))
+        load_insights(con, GROUPS, since=datetime.fromtimestamp(T0_MS / 1000, UTC),
+                      until=datetime.fromtimestamp(T0_MS / 1000 + 3600, UTC), client=client,
+                      sleep=lambda s: None, aggregate=True)  # fmt: skip
+    app = make_app(con)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        rows = app.screen.query_one("#functions", DataView).rows_data
+        assert {r["function"]: r["invocations"] for r in rows} == {"orders": 100, "billing": 100}
+        assert "aggregated by Logs Insights" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot, FunctionScreen)
+        assert app.screen.query_one("#slowest", DataView).rows_data == []
+        assert "no single invocations but failed ones" in screen_text(app)
