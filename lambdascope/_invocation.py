@@ -24,6 +24,7 @@ _iso_ts = _record.iso_ts
 _max_rss_mb = _record.max_rss_mb
 _xray_trace = _record.xray_trace
 _SCHEMA = _record.SCHEMA_VERSION
+_FIELD_MAX = _record.FIELD_MAX_CHARS
 _WARM_INIT_TYPES = frozenset({"provisioned-concurrency", "snap-start"})
 _UNSET = object()
 
@@ -64,7 +65,8 @@ def _clip(value: object) -> object:
 
 def _remaining(context: Any) -> int | None:
     try:
-        return int(context.get_remaining_time_in_millis())
+        left = context.get_remaining_time_in_millis()
+        return left if left.__class__ is int else int(left)
     except Exception:
         return None
 
@@ -148,7 +150,9 @@ class Runtime:
                 inv.cold = p.init_type not in _WARM_INIT_TYPES
                 if inv.cold:
                     inv.init_ms = round((time.time() - p.started) * 1000, 1)
-            self._arm(inv, inv.remaining_entry)
+            remaining, margin = inv.remaining_entry, self.config.timeout_margin_ms
+            if remaining is not None and remaining > margin:  # as _arm(), one call less
+                inv.arm((remaining - margin) / 1000, lambda: self._on_timeout(inv))
             if self.config.otel and not self._otel_failed:
                 self._start_span(inv)
             inv.start = _perf()
@@ -207,7 +211,11 @@ class Runtime:
         """Disarm, write the record, end the span and flush; never raises."""
         try:
             inv.disarm()
-            superseding = not inv.take()
+            try:
+                inv.claim.pop()  # as inv.take(), one call less on every invocation
+                superseding = False
+            except IndexError:
+                superseding = True
             if superseding and inv.fired_event is not None:
                 inv.fired_event.wait(self.config.timeout_margin_ms / 1000)
             self._finish(inv, exc, t_end, superseding)
@@ -257,12 +265,20 @@ class Runtime:
         p = PROCESS
         entry = inv.remaining_entry
         trace_id = _xray_trace()[0]
+        function, version, request_id = inv.function, inv.version, inv.request_id
+        if not (
+            function.__class__ is version.__class__ is request_id.__class__ is str
+            and len(function) <= _FIELD_MAX
+            and len(version) <= _FIELD_MAX
+            and len(request_id) <= _FIELD_MAX
+        ):
+            function, version, request_id = _clip(function), _clip(version), _clip(request_id)
         rec: dict[str, Any] = {
             "lambdascope": _SCHEMA,
             "ts": _iso_ts(_time()),
-            "function": _clip(inv.function),
-            "version": _clip(inv.version),
-            "request_id": _clip(inv.request_id),
+            "function": function,
+            "version": version,
+            "request_id": request_id,
             "cold_start": inv.cold,
             "init_type": p.init_type,
             "duration_ms": round((t_end - inv.start) * 1e6) / 1000,

@@ -138,7 +138,7 @@ def render_line(_logger: object, _method: str, event_dict: MutableMapping[str, A
         line = _fast_line(event_dict)
     except (TypeError, KeyError):
         line = _ENCODER.encode(event_dict) + "\n"
-    if len(line) > 400:
+    if len(line) > MAX_LINE_BYTES + 1 or not line.isascii():
         excess = _size(line) - MAX_LINE_BYTES
         if excess > 0:
             return _shrink(event_dict, excess)

@@ -324,6 +324,19 @@ def test_shrinking_clips_every_long_string_field() -> None:
     assert json.loads(line)["ts"] == ts
 
 
+def test_line_under_512_characters_but_over_512_bytes_is_clipped() -> None:
+    """A multi-byte line of at most 512 characters but more UTF-8 bytes is still clipped."""
+    rt, inv = _fresh_invocation()
+    rec = rt._full_record(inv, "success", None, 0.01, 100, True)
+    rec.update(function="é" * 40, request_id="8f3e2a4c-1b7d-4c1e-9e55-0c9a1f3d2b10")
+    rec.update(trace_id="1-5759e988-bd862e3fe1be46a994272793", env_id="0123456789abcdef" * 2)
+    rec.update(overhead_us=38, max_rss_mb=61, seq=1)
+    unbounded = json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
+    assert len(unbounded) <= 512 < len(unbounded.encode())
+    line = render_line(None, "msg", rec)
+    assert len(line.encode()) - 1 <= 512
+
+
 @pytest.mark.parametrize(
     ("t", "expected"),
     [
