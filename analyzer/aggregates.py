@@ -5,7 +5,8 @@ instead of `invocations` (which then holds only the failed invocations, loaded o
 
 Exact: invocations, errors, timeouts, cold starts and their ratios, duration max and mean,
 init max, memory, billed time and cost. Time filters apply to whole time bins (1 min to 1 day,
-chosen at load time from the range: at most 200 bins).
+chosen at load time from the range: at most 200 bins): a bin counts when it overlaps the
+range, so a load's own --since/--until select all it loaded.
 
 Estimated: percentiles (duration p50/p90/p99, init p50/p99), from per-bucket counts on a log
 scale: bucket b holds values in [2^(b/8), 2^((b+1)/8)) ms, with each bucket's exact smallest
@@ -79,8 +80,8 @@ def where(filters: Filters) -> tuple[str, list[object]]:
     if filters.function is not None:
         clauses.append("function = ?")
         params.append(filters.function)
-    if filters.since is not None:
-        clauses.append("bin_start >= ?")
+    if filters.since is not None:  # bins that overlap [since, until)
+        clauses.append("bin_start + to_seconds(bin_seconds) > ?")
         params.append(_naive_utc(filters.since))
     if filters.until is not None:
         clauses.append("bin_start < ?")

@@ -146,17 +146,37 @@ def load_aggregated(
         fix = correction(row, values[13], width)
         if fix:
             records.append(fix)
+    _forget(con, sorted({str(r["function"]) for r in records if r.get("function")}))
+    path = "insights:" + ",".join(groups)
+    con.execute("DELETE FROM files WHERE format = 'insights-aggregates' AND path = ?", [path])
     before = _counted(con)
     insert_aggregates(con, records)
-    insert_rows(con, groups, failed, marks, record_file=False)
+    insert_rows(con, groups, failed, marks, record_file=False)  # events get the next file id
     counted = _counted(con) - before
     con.execute(
         "INSERT INTO files (file_id, path, fingerprint, format, lines, events, rejected,"
         " loaded_at) SELECT coalesce(max(file_id), 0) + 1, ?, ?, 'insights-aggregates', ?, ?, 0,"
         " now() FROM files",
-        ["insights:" + ",".join(groups), f"insights-{time.time_ns()}", counted, counted],
+        [path, f"insights-{time.time_ns()}", counted, counted],
     )
     return counted
+
+
+def _forget(con: duckdb.DuckDBPyConnection, functions: list[str]) -> None:
+    """Drop what an earlier aggregated load stored for `functions`: a re-run replaces it
+    (adding would count its invocations twice)."""
+    if not functions:
+        return
+    marks = ", ".join("?" * len(functions))
+    con.execute(f"DELETE FROM aggregates WHERE function IN ({marks})", functions)
+    con.execute(
+        "DELETE FROM events WHERE request_id IN (SELECT request_id FROM invocations"
+        f" WHERE source = 'insights' AND function IN ({marks}))",
+        functions,
+    )
+    con.execute(
+        f"DELETE FROM invocations WHERE source = 'insights' AND function IN ({marks})", functions
+    )
 
 
 def _counted(con: duckdb.DuckDBPyConnection) -> int:

@@ -189,8 +189,8 @@ def correction(report: dict[str, str], outcome: str, width: int) -> dict[str, An
     }  # fmt: skip
 
 
-def insert_aggregates(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any]]) -> int:
-    """Merge `records` by key into table `aggregates`; return the invocations they count."""
+def insert_aggregates(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any]]) -> None:
+    """Merge `records` by key into table `aggregates`."""
     fd, path = tempfile.mkstemp(suffix=".ndjson")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -212,7 +212,3 @@ def insert_aggregates(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str
         )
     finally:
         os.unlink(path)
-    row = con.execute(
-        "SELECT coalesce(sum(invocations), 0) FROM aggregates WHERE kind = 'report'"
-    ).fetchone()
-    return int(row[0]) if row else 0

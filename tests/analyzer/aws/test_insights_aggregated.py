@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 from _aws_insights_fake import FakeInsights, line_row, report_row
 from _support.moto_server import MotoServer
 
@@ -104,9 +105,13 @@ def test_report_json_counts_are_the_sums_of_the_returned_rows(moto: MotoServer):
     assert doc["totals"].keys() == queries.summary(open_db(None))["totals"].keys()
 
 
-def test_percentiles_are_within_the_documented_bound(moto: MotoServer):
-    """p50/p90/p99 of a lognormal sample are within ERROR_BOUND of the true quantile_cont."""
-    durations = _lognormal(3000)
+EDGES = [98.8] * 3 + [107.5] * 97
+"""Worst case: one bucket ([98.7, 107.6) ms) with its values at both ends."""
+
+
+@pytest.mark.parametrize("durations", [_lognormal(3000), EDGES], ids=["lognormal", "edges"])
+def test_percentiles_are_within_the_documented_bound(moto: MotoServer, durations: list[float]):
+    """p50/p90/p99 are within ERROR_BOUND of the true quantile_cont (max exact)."""
     con = open_db(None)
     with FakeInsights(_rows(durations)) as fake:
         _load(fake, con)
@@ -201,3 +206,48 @@ async def test_dashboard_opens_on_an_insights_load_and_says_it_is_aggregated(
         await settle(pilot, FunctionScreen)
         assert app.screen.query_one("#slowest", DataView).rows_data == []
         assert "no single invocations but failed ones" in screen_text(app)
+
+
+def test_a_second_load_replaces_the_first(moto: MotoServer):
+    """Loading the same groups again gives the same report, not doubled counts."""
+    con = open_db(None)
+    with FakeInsights(_rows(_lognormal(300))) as fake:
+        _load(fake, con)
+        first = queries.summary(con)
+        _load(fake, con)
+    assert queries.summary(con) == first
+
+
+def test_load_time_range_selects_every_bin_it_loaded(moto: MotoServer):
+    """--since in the middle of a minute still counts that minute's bin (bins overlap it)."""
+    from analyzer.filters import Filters
+
+    con = open_db(None)
+    with FakeInsights(_rows([80.0] * 120)) as fake:
+        _load(fake, con)
+    since = datetime.fromtimestamp(T0_MS / 1000 + 30, UTC)  # 30 s into the first bin
+    assert queries.summary(con, Filters(since=since))["totals"]["invocations"] == 120
+
+
+def test_cli_form_aggregates_unless_per_invocation_is_given(moto: MotoServer):
+    """`analyze --insights` aggregates; with --per-invocation it loads one row per invocation."""
+    import argparse
+
+    rows = _rows([90.0] * 30)
+    got: dict[bool, tuple[int, int]] = {}
+    for per_invocation in (False, True):
+        con = open_db(None)
+        with FakeInsights(rows) as fake:
+            args = argparse.Namespace(
+                insights=GROUPS, since="2025-08-15T12:00:00Z", until="2025-08-15T14:00:00Z",
+                region="us-east-1", profile=None, endpoint_url=fake.endpoint,
+                per_invocation=per_invocation,
+            )  # fmt: skip
+            assert load_insights(con, args, sleep=lambda s: None) == 30
+        counts = con.execute(
+            "SELECT (SELECT count(*) FROM aggregates), (SELECT count(*) FROM invocations)"
+        ).fetchone()
+        assert counts is not None
+        got[per_invocation] = (int(counts[0]), int(counts[1]))
+    assert got[True] == (0, 30)
+    assert got[False][0] > 0 and got[False][1] == 6  # the failed invocations only
