@@ -30,7 +30,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.metrics.v1.metrics_pb2 import ResourceMetrics
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans
-from opentelemetry.sdk.metrics.export import MetricExportResult, MetricsData
+from opentelemetry.sdk.metrics.export import Histogram, MetricExportResult, MetricsData, Sum
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExportResult
@@ -93,6 +93,10 @@ class _Encoded:
 
     def metrics(self, data: MetricsData) -> Any:
         """What `encode_metrics(data)` gives (an ExportMetricsServiceRequest)."""
+        if len(data.resource_metrics) == 1:
+            request = self._metrics_in_place(data.resource_metrics[0])
+            if request is not None:
+                return request
         by_resource: dict[Resource, dict[Any, Any]] = {}
         for resource_metrics in data.resource_metrics:
             _encode_resource_metrics(resource_metrics, by_resource)
@@ -106,6 +110,48 @@ class _Encoded:
                 for resource, scopes in by_resource.items()
             ]
         )
+
+    def _metrics_in_place(self, resource_metrics: Any) -> Any:
+        """One resource's sums and explicit-bucket histograms without attributes or
+        exemplars (lambdascope's own), built inside the request: the standard encoder builds
+        each message apart and copies it into its parent, level by level. None for any other
+        shape."""
+        request = ExportMetricsServiceRequest()
+        resource = resource_metrics.resource
+        pb_resource = request.resource_metrics.add(schema_url=resource.schema_url)
+        pb_resource.resource.CopyFrom(self.resource(resource))
+        for scope_metrics in resource_metrics.scope_metrics:
+            scope = scope_metrics.scope
+            pb_scope = pb_resource.scope_metrics.add(schema_url=scope.schema_url)
+            pb_scope.scope.CopyFrom(self.scope(scope))
+            for metric in scope_metrics.metrics:
+                data, kind = metric.data, type(metric.data)
+                if kind is not Sum and kind is not Histogram:
+                    return None
+                pb_metric = pb_scope.metrics.add(
+                    name=metric.name, description=metric.description, unit=metric.unit
+                )
+                for point in data.data_points:
+                    if point.attributes or point.exemplars:
+                        return None
+                    if kind is Sum:
+                        value = point.value
+                        pb_metric.sum.data_points.add(
+                            start_time_unix_nano=point.start_time_unix_nano,
+                            time_unix_nano=point.time_unix_nano,
+                            **{"as_int" if isinstance(value, int) else "as_double": value},
+                        )
+                        pb_metric.sum.aggregation_temporality = data.aggregation_temporality
+                        pb_metric.sum.is_monotonic = data.is_monotonic
+                    else:
+                        pb_metric.histogram.data_points.add(
+                            time_unix_nano=point.time_unix_nano,
+                            start_time_unix_nano=point.start_time_unix_nano,
+                            count=point.count, sum=point.sum, bucket_counts=point.bucket_counts,
+                            explicit_bounds=point.explicit_bounds, max=point.max, min=point.min,
+                        )  # fmt: skip
+                        pb_metric.histogram.aggregation_temporality = data.aggregation_temporality
+        return request
 
 
 class SpanExporter(OTLPSpanExporter):

@@ -8,6 +8,16 @@ import pytest
 from _support.otlp import OtlpReceiver
 from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.sdk.metrics.export import (
+    AggregationTemporality,
+    Gauge,
+    Metric,
+    MetricsData,
+    NumberDataPoint,
+    ResourceMetrics,
+    ScopeMetrics,
+    Sum,
+)
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
@@ -62,6 +72,42 @@ def test_metric_request_is_the_standard_encoders_byte_for_byte() -> None:
         assert data is not None
         ours = encoded.metrics(data).SerializeToString()
         assert ours == encode_metrics(data).SerializeToString()
+
+
+def _data(*metrics: Metric, resources: int = 1) -> MetricsData:
+    scope = ScopeMetrics(scope=OTHER_SCOPE, metrics=list(metrics), schema_url="")
+    return MetricsData(
+        resource_metrics=[
+            ResourceMetrics(resource=r, scope_metrics=[scope], schema_url="")
+            for r in (RESOURCE, OTHER_RESOURCE)[:resources]
+        ]
+    )
+
+
+def _sum(value: float, attributes: dict[str, str] | None = None) -> Metric:
+    point = NumberDataPoint(attributes=attributes or {}, start_time_unix_nano=1,
+                            time_unix_nano=2, value=value)  # fmt: skip
+    data = Sum(data_points=[point], aggregation_temporality=AggregationTemporality.DELTA,
+               is_monotonic=False)  # fmt: skip
+    return Metric(name="m", description="d", unit="1", data=data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _data(_sum(1.5), _sum(-3)),
+        _data(_sum(2, {"k": "v"})),
+        _data(Metric(name="g", description="", unit="", data=Gauge(
+            data_points=[NumberDataPoint(attributes={}, start_time_unix_nano=0,
+                                         time_unix_nano=5, value=7)]))),
+        _data(_sum(1), resources=2),
+    ],
+    ids=["float-and-negative-sums", "attributes", "gauge", "two-resources"],
+)  # fmt: skip
+def test_other_metric_shapes_are_the_standard_encoders_byte_for_byte(data: MetricsData) -> None:
+    """Float sums, attributes, gauges and several resources encode as encode_metrics does."""
+    ours = _Encoded().metrics(data).SerializeToString()
+    assert ours == encode_metrics(data).SerializeToString()
 
 
 def test_resource_is_encoded_once_per_resource_object() -> None:
