@@ -17,6 +17,7 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
 from typing import Any
 
 import duckdb
@@ -52,6 +53,10 @@ STREAMS_PER_QUERY = 50
 LOOKAHEAD_S = 60
 """How long after a failure line without a request id its REPORT is looked for."""
 
+REPORT_WITHIN_S = 900
+"""How far from a failure line naming a request its REPORT is looked for (Lambda's longest
+run: the line is written during the invocation, or a legacy timeout line just after)."""
+
 CONCURRENCY = 4
 MAX_GROUPS = 50
 
@@ -68,30 +73,46 @@ Lookup = tuple[str, tuple[int, int]]
 """A query and the window it runs over."""
 
 
+def _clusters(
+    items: list[tuple[int, str]], before: int, after: int, start: int, end: int
+) -> list[tuple[tuple[int, int], list[str]]]:
+    """(window, names) per run of (epoch second, name) items less than before + after apart;
+    each window spans its items from `before` s earlier to `after` s later, within the range."""
+    out: list[tuple[tuple[int, int], list[str]]] = []
+    run: list[tuple[int, str]] = []
+    for item in [*sorted(items), None]:
+        if run and (item is None or item[0] > run[-1][0] + before + after):
+            window = (max(start, run[0][0] - before), min(end, run[-1][0] + after))
+            out.append((window, [name for _, name in run]))
+            run = []
+        if item is not None:
+            run.append(item)
+    return out
+
+
 def lookups(lines: Rows, known: set[str], start: int, end: int) -> list[Lookup]:
-    """(query, window) pairs fetching the REPORTs that failure `lines` point at."""
-    ids: set[str] = set()
+    """(query, window) pairs fetching the REPORTs that failure `lines` point at: by request
+    id within REPORT_WITHIN_S of the line, else by log stream up to LOOKAHEAD_S after it."""
+    named: list[tuple[int, str]] = []
     loose: list[tuple[int, str]] = []
     for row in lines:
         rid = row.get("@requestId") or request_id_in(row.get("@message", ""))
         ts = parse_ts(row.get("@timestamp", ""))
-        if rid:
-            ids.add(rid)
-        elif ts is not None:
-            loose.append((int(ts.timestamp()), row.get("@logStream", "")))
-    out = [
-        (REPORTS_BY_ID.format(items=b), (start, end)) for b in _batches(ids - known, IDS_PER_QUERY)
-    ]
-    loose.sort()
-    cluster: list[tuple[int, str]] = []
-    for item in [*loose, None]:
-        if cluster and (item is None or item[0] > cluster[-1][0] + LOOKAHEAD_S):
-            window = (max(start, cluster[0][0]), min(end, cluster[-1][0] + LOOKAHEAD_S))
-            for b in _batches((s for _, s in cluster), STREAMS_PER_QUERY):
-                out.append((REPORTS_BY_STREAM.format(items=b), window))
-            cluster = []
-        if item is not None:
-            cluster.append(item)
+        if ts is None:
+            continue
+        epoch = int(ts.replace(tzinfo=UTC).timestamp())
+        if rid and rid not in known:
+            named.append((epoch, rid))
+        elif not rid:
+            loose.append((epoch, row.get("@logStream", "")))
+    out: list[Lookup] = []
+    for window, ids in _clusters(named, REPORT_WITHIN_S, REPORT_WITHIN_S, start, end):
+        out += [(REPORTS_BY_ID.format(items=b), window) for b in _batches(ids, IDS_PER_QUERY)]
+    for window, streams in _clusters(loose, 0, LOOKAHEAD_S, start, end):
+        out += [
+            (REPORTS_BY_STREAM.format(items=b), window)
+            for b in _batches(streams, STREAMS_PER_QUERY)
+        ]
     return out
 
 

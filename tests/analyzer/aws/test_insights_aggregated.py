@@ -251,3 +251,24 @@ def test_cli_form_aggregates_unless_per_invocation_is_given(moto: MotoServer):
         got[per_invocation] = (int(counts[0]), int(counts[1]))
     assert got[True] == (0, 30)
     assert got[False][0] > 0 and got[False][1] == 6  # the failed invocations only
+
+
+def test_failure_line_naming_a_request_fetches_its_report_near_the_line(moto: MotoServer):
+    """A 'RequestId: … Error:' line makes its invocation an error; its REPORT is looked up
+    within 15 minutes of the line, not over the whole two hours."""
+    rid = "22222222-2222-3333-4444-555555555555"
+    at = T0_MS + 3_600_000
+    rows = [
+        {
+            **report_row(at + 40, rid, "orders", duration=40.0, init=None, status=None),
+            "_ms": at + 40,
+        },
+        line_row(at, f"2025-08-15T13:44:00.000Z\t{rid}\tERROR\tInvoke Error\t{{}}", rid=""),
+        *_rows([20.0] * 4),
+    ]
+    con = open_db(None)
+    with FakeInsights(rows) as fake:
+        _load(fake, con)
+    assert queries.summary(con)["totals"]["errors"] == 1  # _rows(4) has no Status: error
+    (window,) = [w for w, q in zip(fake.started, fake.queries, strict=True) if "@requestId in" in q]
+    assert window == (at // 1000 - 900, at // 1000 + 900)
