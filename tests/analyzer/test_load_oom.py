@@ -59,3 +59,90 @@ def test_legacy_and_modern_oom_share_one_error_group(tmp_path: Path) -> None:
 def test_other_runtime_errors_get_no_invented_message(tmp_path: Path) -> None:
     """A non-OOM runtime error whose logs have no message keeps error_message NULL."""
     assert _load(tmp_path, CRASH_NO_MESSAGE) == [(CRASH, "error", "Runtime.ExitError", None)]
+
+
+RID = "5b0d6c1e-2f3a-4b5c-8d9e-0a1b2c3d4e5f"
+_EXIT = "Status: error\tError Type: Runtime.ExitError"
+LANGUAGE_OOM = {
+    "node heap": _invocation(
+        RID,
+        "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n"
+        " 1: 0xb8ced0 node::Abort() [/var/lang/bin/node]\n",
+        _EXIT,
+    ),
+    "go runtime": _invocation(RID, "fatal error: runtime: out of memory\n\nruntime stack:\n")
+    + f"RequestId: {RID} Error: Runtime exited with error: exit status 2\nRuntime.ExitError\n",
+    "python text": _invocation(
+        RID, "[ERROR] MemoryError\nTraceback (most recent call last):\n", "Status: error"
+    ),
+    "python 3.12 warning": _invocation(
+        RID, "LAMBDA_WARNING: Unhandled exception. The most likely cause...\r[ERROR] MemoryError\n"
+    ),
+    "python json": _invocation(
+        RID,
+        '{"timestamp": "2024-06-18T02:07:06Z", "log_level": "ERROR", "errorMessage": "", '
+        f'"errorType": "MemoryError", "requestId": "{RID}", "stackTrace": []}}\n',
+    ),
+    "java": _invocation(
+        RID,
+        '{"errorMessage":"Java heap space","errorType":"java.lang.OutOfMemoryError",'
+        '"stackTrace":["com.example.Handler.handleRequest(Handler.java:48)"]}\n',
+        _EXIT,
+    ),
+    "ruby runtime": _invocation(
+        RID,
+        'Critical exception from handler\n{\n  "errorMessage": "failed to allocate memory",\n'
+        '  "errorType": "Function<NoMemoryError>",\n  "stackTrace": []\n}\n',
+        _EXIT,
+    ),
+    "ruby uncaught": _invocation(
+        RID, "/var/task/app.rb:30:in `handler': failed to allocate memory (NoMemoryError)\n", _EXIT
+    ),
+    "dotnet": _invocation(
+        RID,
+        f"2024-06-01T11:00:02.000Z\t{RID}\tfail\tSystem.OutOfMemoryException: Exception of "
+        "type 'System.OutOfMemoryException' was thrown.\n   at Orders.Function.Load()\n",
+    ),
+    "lambdascope record": _invocation(
+        RID,
+        f'{{"lambdascope":1,"request_id":"{RID}","outcome":"error","error_type":"MemoryError",'
+        '"error_message":"","duration_ms":900}\n',
+    ),
+}
+
+
+@pytest.mark.parametrize("engine", ["auto", "python"])
+@pytest.mark.parametrize("shape", sorted(LANGUAGE_OOM))
+def test_language_oom_text_is_out_of_memory(tmp_path: Path, shape: str, engine: str) -> None:
+    """A failed invocation whose runtime printed its out-of-memory error is Runtime.OutOfMemory."""
+    rows = _load(tmp_path, LANGUAGE_OOM[shape], engine)
+    assert [(r[0], r[1], r[2]) for r in rows] == [(RID, "error", "Runtime.OutOfMemory")]
+
+
+@pytest.mark.parametrize("engine", ["auto", "python"])
+def test_oom_words_in_a_successful_invocation_change_nothing(tmp_path: Path, engine: str) -> None:
+    """An app line merely mentioning MemoryError in an invocation that succeeded stays success."""
+    text = _invocation(
+        RID, f"[WARNING]\t2024-06-02T09:00:05.000Z\t{RID}\tretrying after MemoryError\n"
+    )
+    assert _load(tmp_path, text, engine) == [(RID, "success", None, None)]
+
+
+@pytest.mark.parametrize("engine", ["auto", "python"])
+def test_oom_words_in_an_app_line_of_another_failure(tmp_path: Path, engine: str) -> None:
+    """Only error lines count: an INFO line naming the heap limit does not make a crash OOM."""
+    text = _invocation(
+        RID,
+        f"2024-06-02T08:00:00.020Z\t{RID}\tWARN\tJavaScript heap out of memory risk\n",
+        _EXIT,
+    )
+    assert _load(tmp_path, text, engine) == [(RID, "error", "Runtime.ExitError", None)]
+
+
+def test_killed_below_memory_size_is_not_oom(tmp_path: Path) -> None:
+    """`signal: killed` with max memory under the memory size stays a runtime exit error."""
+    text = _invocation(
+        RID, f"RequestId: {RID} Error: Runtime exited with error: signal: killed\n"
+    ).replace("Max Memory Used: 1024 MB", "Max Memory Used: 300 MB")
+    rows = _load(tmp_path, text)
+    assert [(r[1], r[2]) for r in rows] == [("error", "Runtime.ExitError")]
