@@ -272,5 +272,5 @@ def _classify(msg: str) -> Parsed:
 
 
 def _level(text: str) -> str:
-    """Normalised level name: WARNING -> WARN, CRITICAL -> FATAL."""
-    return {"WARNING": "WARN", "CRITICAL": "FATAL"}.get(text, text)
+    """Normalised level name: WARNING -> WARN, CRITICAL -> FATAL, INFORMATION (.NET) -> INFO."""
+    return {"WARNING": "WARN", "CRITICAL": "FATAL", "INFORMATION": "INFO"}.get(text, text)

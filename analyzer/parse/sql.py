@@ -94,7 +94,10 @@ level ERROR) or Python's unhandled error (top-level errorType, log_level ERROR o
 
 _RID = "[^ \\t\\n\\r\\f\\\\]"
 """A request id character: no space and no backslash (double-escaped copies)."""
-_LEVEL = "CASE {x} WHEN 'WARNING' THEN 'WARN' WHEN 'CRITICAL' THEN 'FATAL' ELSE {x} END"
+_LEVEL = (
+    "CASE {x} WHEN 'WARNING' THEN 'WARN' WHEN 'CRITICAL' THEN 'FATAL' "
+    "WHEN 'INFORMATION' THEN 'INFO' ELSE {x} END"
+)
 
 # Ruby and .NET lines, runtime crash lines (analyzer.parse.runtime_text, same patterns).
 _RT_LEVEL = "CASE {x} " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _rt.LEVELS.items()) + " END"

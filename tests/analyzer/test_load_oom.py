@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,24 @@ def test_killed_below_memory_size_is_not_oom(tmp_path: Path) -> None:
     ).replace("Max Memory Used: 1024 MB", "Max Memory Used: 300 MB")
     rows = _load(tmp_path, text)
     assert [(r[1], r[2]) for r in rows] == [("error", "Runtime.ExitError")]
+
+
+def test_ruby_error_document_in_one_cloudwatch_event_is_oom(tmp_path: Path) -> None:
+    """get-log-events JSON: Ruby's whole indented error document is one message, still OOM."""
+    messages = [
+        f"START RequestId: {RID} Version: $LATEST\n",
+        "Critical exception from handler\n",
+        '{\n  "errorMessage": "failed to allocate memory",\n'
+        '  "errorType": "Function<NoMemoryError>",\n  "stackTrace": []\n}\n',
+        f"END RequestId: {RID}\n",
+        f"REPORT RequestId: {RID}\tDuration: 5.0 ms\tBilled Duration: 5 ms\t{_MEM}{_EXIT}\n",
+    ]
+    events = [{"timestamp": 1717228800000 + i, "message": m} for i, m in enumerate(messages)]
+    text = json.dumps({"events": events, "nextForwardToken": "f/1"})
+    f = tmp_path / "aws" / "lambda" / "ruby-fn" / "events.json"
+    f.parent.mkdir(parents=True)
+    f.write_text(text)
+    con = open_db(None)
+    load_paths(con, [str(tmp_path)])
+    rows = con.sql("SELECT outcome, error_type, error_message FROM invocations").fetchall()
+    assert rows == [("error", "Runtime.OutOfMemory", "failed to allocate memory")]

@@ -110,6 +110,7 @@ def test_paths_agree_on_odd_runtime_lines(tmp_path: Path) -> None:
         ("fatal error: runtime: out of memory", "error", None, "ERROR"),
         ("[ERROR] MemoryError", "error", None, "ERROR"),
         ("[ERROR] something went wrong", "app", None, None),
+        (f'{{"level":"Information","requestId":"{RID}","message":"x"}}', "app", RID, "INFO"),
     ],
 )
 def test_runtime_line_kinds(line: str, kind: str, rid: str | None, level: str | None) -> None:
