@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
-from typing import Any
 
 import duckdb
 
@@ -27,10 +26,10 @@ from analyzer.aws._insights_rows import QUERY, insert_rows, parse_ts, to_invocat
 from analyzer.aws._insights_stats import (
     INIT_QUERY,
     STATS_QUERY,
+    Stage,
     agg_bin,
     correction,
     init_record,
-    insert_aggregates,
     plan_windows,
     stats_record,
 )
@@ -126,8 +125,38 @@ def load_aggregated(
 ) -> int:
     """Aggregate [start, end] of `groups` in Logs Insights into `aggregates`; return the
     invocations counted (this load)."""
+    with Stage() as stage:
+        reports, lines = _collect_all(stage, groups, start, end, collect, row_cap)
+        width = agg_bin(start, end)[1]
+        marks = error_marks(reports.values(), lines)
+        failed: Rows = []
+        for row in reports.values():
+            values = to_invocation(row, marks)
+            if values is not None and values[13] != "success":
+                failed.append(row)
+                stage.add([correction(row, values[13], width)])
+        _forget(con, sorted(stage.functions))
+        path = "insights:" + ",".join(groups)
+        con.execute("DELETE FROM files WHERE format = 'insights-aggregates' AND path = ?", [path])
+        before = _counted(con)
+        stage.load(con)
+    insert_rows(con, groups, failed, marks, record_file=False)  # events get the next file id
+    counted = _counted(con) - before
+    con.execute(
+        "INSERT INTO files (file_id, path, fingerprint, format, lines, events, rejected,"
+        " loaded_at) SELECT coalesce(max(file_id), 0) + 1, ?, ?, 'insights-aggregates', ?, ?, 0,"
+        " now() FROM files",
+        [path, f"insights-{time.time_ns()}", counted, counted],
+    )
+    return counted
+
+
+def _collect_all(
+    stage: Stage, groups: list[str], start: int, end: int, collect: Collect, row_cap: int
+) -> tuple[dict[str, dict[str, str]], Rows]:
+    """Run every query of the load: stats and init rows go to `stage` as they arrive; return
+    the REPORT rows of failed invocations (by request id) and the failure lines."""
     name, width = agg_bin(start, end)
-    records: list[dict[str, Any]] = []
     reports: dict[str, dict[str, str]] = {}
     lines: Rows = []
     for i in range(0, len(groups), MAX_GROUPS):
@@ -139,9 +168,9 @@ def load_aggregated(
 
         with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
             for rows in pool.map(run(STATS_QUERY.format(bin=name)), windows):
-                records += [r for r in (stats_record(x, width) for x in rows) if r]
+                stage.add(stats_record(x, width) for x in rows)
             for rows in pool.map(run(INIT_QUERY.format(bin=name)), windows):
-                records += [r for r in (init_record(x, width) for x in rows) if r]
+                stage.add(init_record(x, width) for x in rows)
             found: Rows = []
             for rows in pool.map(run(FAILED_QUERY), windows):
                 found += rows
@@ -157,30 +186,7 @@ def load_aggregated(
             for rows in pool.map(fetch, todo):
                 reports.update((r["@requestId"], r) for r in rows if r.get("@requestId"))
             lines += chunk_lines
-    marks = error_marks(reports.values(), lines)
-    failed: Rows = []
-    for row in reports.values():
-        values = to_invocation(row, marks)
-        if values is None or values[13] == "success":
-            continue
-        failed.append(row)
-        fix = correction(row, values[13], width)
-        if fix:
-            records.append(fix)
-    _forget(con, sorted({str(r["function"]) for r in records if r.get("function")}))
-    path = "insights:" + ",".join(groups)
-    con.execute("DELETE FROM files WHERE format = 'insights-aggregates' AND path = ?", [path])
-    before = _counted(con)
-    insert_aggregates(con, records)
-    insert_rows(con, groups, failed, marks, record_file=False)  # events get the next file id
-    counted = _counted(con) - before
-    con.execute(
-        "INSERT INTO files (file_id, path, fingerprint, format, lines, events, rejected,"
-        " loaded_at) SELECT coalesce(max(file_id), 0) + 1, ?, ?, 'insights-aggregates', ?, ?, 0,"
-        " now() FROM files",
-        [path, f"insights-{time.time_ns()}", counted, counted],
-    )
-    return counted
+    return reports, lines
 
 
 def _forget(con: duckdb.DuckDBPyConnection, functions: list[str]) -> None:

@@ -189,13 +189,27 @@ def correction(report: dict[str, str], outcome: str, width: int) -> dict[str, An
     }  # fmt: skip
 
 
-def insert_aggregates(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any]]) -> None:
-    """Merge `records` by key into table `aggregates`."""
-    fd, path = tempfile.mkstemp(suffix=".ndjson")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for r in records:
-                fh.write(json.dumps({k: r.get(k) for k in COLUMNS}, default=str) + "\n")
+class Stage:
+    """`aggregates` records written to a temporary NDJSON file as they arrive (memory holds
+    one query's rows, not the whole load), merged by key into the table in one statement."""
+
+    def __init__(self) -> None:
+        fd, self.path = tempfile.mkstemp(suffix=".ndjson")
+        self._fh = os.fdopen(fd, "w", encoding="utf-8")
+        self.functions: set[str] = set()
+        """Functions the staged records name."""
+
+    def add(self, records: Iterable[dict[str, Any] | None]) -> None:
+        """Stage `records` (None entries skipped)."""
+        for r in records:
+            if r is not None:
+                self._fh.write(json.dumps({k: r.get(k) for k in COLUMNS}, default=str) + "\n")
+                if r.get("function"):
+                    self.functions.add(str(r["function"]))
+
+    def load(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Merge everything staged into `aggregates` (same key: sums add, min/max combine)."""
+        self._fh.close()
         types = ", ".join(f"'{k}': '{t}'" for k, t in COLUMNS.items())
         merged = (
             [*_KEYS]
@@ -208,7 +222,19 @@ def insert_aggregates(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str
             f"INSERT INTO aggregates ({', '.join(names)}) SELECT {', '.join(merged)} "
             f"FROM read_json(?, format = 'newline_delimited', columns = {{{types}}}) "
             f"GROUP BY ALL",
-            [path],
+            [self.path],
         )
-    finally:
-        os.unlink(path)
+
+    def __enter__(self) -> Stage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._fh.close()
+        os.unlink(self.path)
+
+
+def insert_aggregates(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any]]) -> None:
+    """Merge `records` by key into table `aggregates`."""
+    with Stage() as stage:
+        stage.add(records)
+        stage.load(con)

@@ -272,3 +272,22 @@ def test_failure_line_naming_a_request_fetches_its_report_near_the_line(moto: Mo
     assert queries.summary(con)["totals"]["errors"] == 1  # _rows(4) has no Status: error
     (window,) = [w for w, q in zip(fake.started, fake.queries, strict=True) if "@requestId in" in q]
     assert window == (at // 1000 - 900, at // 1000 + 900)
+
+
+def test_analyze_insights_into_a_pipe_says_percentiles_are_estimated(
+    moto: MotoServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """Without a terminal the report is printed and stderr says how exact it is."""
+    from analyzer.cli import build_parser
+    from analyzer.commands import analyze
+
+    with FakeInsights(_rows([30.0] * 10)) as fake:
+        args = build_parser().parse_args(
+            ["analyze", "--insights", *GROUPS, "--since", "2025-08-15T12:44:00Z",
+             "--until", "2025-08-15T13:44:00Z", "--region", "us-east-1",
+             "--endpoint-url", fake.endpoint, "--db", str(tmp_path / "i.duckdb")]
+        )  # fmt: skip
+        assert analyze.run(args) == 0
+    out, err = capsys.readouterr()
+    assert next(ln for ln in out.splitlines() if ln.startswith("orders ")).split()[1] == "5"
+    assert "percentiles estimated within 4.43 %" in err
