@@ -266,6 +266,7 @@ class Runtime:
         entry = inv.remaining_entry
         trace_id = _xray_trace()[0]
         function, version, request_id = inv.function, inv.version, inv.request_id
+        memory = getattr(inv.context, "memory_limit_in_mb", None)
         if not (
             function.__class__ is version.__class__ is request_id.__class__ is str
             and len(function) <= _FIELD_MAX
@@ -287,7 +288,7 @@ class Runtime:
             "outcome": outcome,
             "trigger": inv.trigger,
             "source": inv.source,
-            "memory_mb": p.memory(getattr(inv.context, "memory_limit_in_mb", None)),
+            "memory_mb": p.memory_mb if memory == p.memory_raw else p.memory(memory),
             "max_rss_mb": inv.rss_mb,
             "trace_id": trace_id,
             "env_id": p.env_id,

@@ -43,9 +43,12 @@ def _fast_line(r: MutableMapping[str, Any]) -> str:
     TypeError/KeyError when the record is not of that shape (extra keys, non-str values);
     the caller then falls back to the JSON encoder, which gives the same text.
     """
-    has_init, has_trace, has_supersedes = "init_ms" in r, "trace_id" in r, "supersedes" in r
-    if len(r) != 18 + has_init + has_trace + has_supersedes:
-        raise KeyError("extra keys")
+    if len(r) == 18:  # no optional key (a missing required one raises KeyError below)
+        has_init = has_trace = has_supersedes = False
+    else:
+        has_init, has_trace, has_supersedes = "init_ms" in r, "trace_id" in r, "supersedes" in r
+        if len(r) != 18 + has_init + has_trace + has_supersedes:
+            raise KeyError("extra keys")
     init = f',"init_ms":{r["init_ms"]!r}' if has_init else ""
     trace = f',"trace_id":{_esc(r["trace_id"])}' if has_trace else ""
     tail = ',"supersedes":true}\n' if has_supersedes else "}\n"
