@@ -249,6 +249,19 @@ def test_fast_renderer_matches_json_encoder_for_nulls_and_odd_numbers(
     assert render_line(None, "msg", rec) == expected
 
 
+def test_record_with_a_foreign_key_in_place_of_ours_renders_as_json() -> None:
+    """18 keys of which one is not ours (seq missing): the line is json.dumps' text."""
+    rec: dict[str, Any] = {
+        "lambdascope": 1, "ts": "2026-11-25T10:00:00.123Z", "function": "fn",
+        "version": "$LATEST", "request_id": "id-1", "cold_start": False, "init_type": "on-demand",
+        "duration_ms": 1.5, "remaining_ms": 2987, "timeout_ms": 3000, "outcome": "success",
+        "trigger": "http", "source": "apigw-v2", "memory_mb": 256, "max_rss_mb": 61,
+        "env_id": "3893", "user": "x", "overhead_us": 38,
+    }  # fmt: skip
+    expected = json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert render_line(None, "msg", rec) == expected
+
+
 def test_renderer_falls_back_for_unexpected_values() -> None:
     """A null number or a non-str name still renders as valid JSON (via the encoder)."""
     rec = {"lambdascope": 1, "function": object(), "remaining_ms": None}
