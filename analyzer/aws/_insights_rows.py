@@ -38,7 +38,7 @@ COLUMNS = {
     "start_ts": "TIMESTAMP", "end_ts": "TIMESTAMP", "cold_start": "BOOLEAN",
     "init_ms": "DOUBLE", "restore_ms": "DOUBLE", "duration_ms": "DOUBLE", "billed_ms": "DOUBLE",
     "memory_mb": "INTEGER", "max_memory_mb": "INTEGER", "outcome": "VARCHAR",
-    "error_type": "VARCHAR", "source": "VARCHAR",
+    "error_type": "VARCHAR", "source": "VARCHAR", "error_message": "VARCHAR",
 }  # fmt: skip
 """The `invocations` columns a result row fills, in `to_invocation` order."""
 
@@ -70,7 +70,7 @@ def function_of(log: str, stream: str) -> str:
 
 
 def to_invocation(
-    row: dict[str, str], marks: dict[str, tuple[str, str | None]] | None = None
+    row: dict[str, str], marks: dict[str, tuple[str, str | None, str | None]] | None = None
 ) -> tuple[Any, ...] | None:
     """One `invocations` row (function .. source) from a query row; None without a time.
 
@@ -109,6 +109,7 @@ def to_invocation(
         outcome,
         etype if outcome != "success" else None,
         "insights",
+        mark[2] if mark and outcome != "success" else None,
     )
 
 
@@ -156,7 +157,7 @@ def insert_rows(
     con: duckdb.DuckDBPyConnection,
     groups: list[str],
     rows: Iterable[Any],
-    marks: dict[str, tuple[str, str | None]] | None = None,
+    marks: dict[str, tuple[str, str | None, str | None]] | None = None,
     *,
     record_file: bool = True,
 ) -> int:

@@ -291,3 +291,36 @@ def test_analyze_insights_into_a_pipe_says_percentiles_are_estimated(
     out, err = capsys.readouterr()
     assert next(ln for ln in out.splitlines() if ln.startswith("orders ")).split()[1] == "5"
     assert "percentiles estimated within 4.43 %" in err
+
+
+def test_error_groups_show_the_message_as_for_the_file(moto: MotoServer, tmp_path: Path):
+    """A handler exception's message reaches its invocation: the error group (type and message
+    pattern) is the one the same log loaded from a file gives."""
+    from _aws_insights_fake import STREAM
+    from test_insights import ERR_LOG
+
+    from analyzer import views
+    from analyzer.filters import Filters
+    from analyzer.load import load_paths
+
+    rid = "11111111-2222-3333-4444-555555555555"
+    log = tmp_path / "err.log"
+    log.write_text(ERR_LOG.format(rid=rid), encoding="utf-8")
+    from_file = open_db(None)
+    load_paths(from_file, [str(log)], function="orders")
+    rows = [
+        {**report_row(T0_MS + 12, rid, "orders", duration=12.0, init=None, status=None),
+         "_ms": T0_MS + 12},
+        line_row(T0_MS + 10, "[ERROR] ValueError: card declined\nTraceback (most recent",
+                 stream=STREAM),
+    ]  # fmt: skip
+    con = open_db(None)
+    with FakeInsights(rows) as fake:
+        _load(fake, con)
+
+    def groups(db: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+        return [
+            (g["error_type"], g["pattern"], g["count"]) for g in views.error_groups(db, Filters())
+        ]
+
+    assert groups(con) == groups(from_file) == [("ValueError", "card declined", 1)]
