@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analyzer.load import load_paths
 from analyzer.parse.message import classify_message
@@ -142,3 +145,70 @@ def test_python_error_without_message_has_no_message() -> None:
     """`[ERROR] MemoryError` (empty message: no colon) is the type with a NULL message."""
     p = classify_message("[ERROR] MemoryError")
     assert (p.evidence["error_type"], p.evidence["error_message"]) == ("MemoryError", None)
+
+
+_PIECES = [
+    f"START RequestId: {RID} Version: 1",
+    f"END RequestId: {RID}",
+    f"REPORT RequestId: {RID}\tDuration: 1.5 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\t"
+    "Max Memory Used: 128 MB\t",
+    "\tStatus: error\tError Type: Runtime.ExitError",
+    "2024-06-01T10:00:00.000Z ",
+    "2024-06-01T11:00:00.101Z\t",
+    f"{RID}\t",
+    "fail\t",
+    "info\t",
+    "System.OutOfMemoryException: x",
+    "[Information] C: m",
+    "I, [2024-06-01T10:00:00.120511 #8]  INFO ",
+    "-- : ",
+    "FATAL ERROR: ",
+    "fatal error: runtime: out of memory",
+    "JavaScript heap out of memory",
+    "Error raised from handler method",
+    '  "errorType": "Function<NoMemoryError>",',
+    '  "errorMessage": "failed to allocate memory",',
+    "/var/task/a.rb:1:in `h': ",
+    "boom (NoMemoryError)",
+    "[ERROR] MemoryError",
+    ":",
+    " ",
+    "é",
+]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=4).map("".join), max_size=12))
+def test_paths_agree_on_generated_runtime_lines(lines: list[str]) -> None:
+    """Random mixes of Ruby, .NET and crash-line fragments give identical tables on both paths."""
+    with tempfile.TemporaryDirectory() as d:
+        f = Path(d) / "mix.log"
+        f.write_text("\n".join([*lines, "end"]) + "\n", encoding="utf-8")
+        assert _tables([str(f)], "auto") == _tables([str(f)], "python")
+
+
+def test_ruby_error_document_in_an_s3_export(tmp_path: Path) -> None:
+    """S3 export: the document's field lines continue its `{` event and join the invocation."""
+    rid = "00000503-0000-4000-8000-000000000503"
+    lines = [
+        f"2024-06-01T10:00:02.000Z START RequestId: {rid} Version: $LATEST",
+        "2024-06-01T10:00:02.200Z Error raised from handler method",
+        "2024-06-01T10:00:02.201Z {\n"
+        '  "errorMessage": "no stock for SKU-9",\n'
+        '  "errorType": "Function<KeyError>",\n'
+        '  "stackTrace": []\n'
+        "}",
+        f"2024-06-01T10:00:02.300Z END RequestId: {rid}",
+        f"2024-06-01T10:00:02.300Z REPORT RequestId: {rid}\tDuration: 9.40 ms\t"
+        "Billed Duration: 10 ms\tMemory Size: 256 MB\tMax Memory Used: 61 MB\t",
+    ]
+    f = tmp_path / "aws" / "lambda" / "rb" / "000000.txt"
+    f.parent.mkdir(parents=True)
+    f.write_text("\n\n".join(lines) + "\n")
+    sql = "SELECT request_id, outcome, error_type, error_message FROM invocations"
+    for engine in ("auto", "python"):
+        con = open_db(None)
+        load_paths(con, [str(tmp_path)], engine=engine)
+        assert con.sql(sql).fetchall() == [
+            (rid, "error", "Function<KeyError>", "no stock for SKU-9")
+        ], engine
