@@ -24,12 +24,10 @@ from typing import Any
 
 import duckdb
 
+from analyzer.aggregates import BUCKETS_PER_DOUBLING
 from analyzer.aws._insights_rows import MB, _float, function_of, parse_ts
 
-BUCKETS_PER_DOUBLING = 8
-"""Histogram resolution: bucket edges grow by 2^(1/8) (9 %)."""
-
-_BUCKET = "floor(log(greatest({field}, 0.01)) * 8 / log(2))"
+_BUCKET = f"floor(log(greatest({{field}}, 0.01)) * {BUCKETS_PER_DOUBLING} / log(2))"
 """Logs Insights expression of a value's bucket (log() is the natural log there)."""
 
 STATS_QUERY = (

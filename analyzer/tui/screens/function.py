@@ -263,6 +263,7 @@ class FunctionScreen(DataScreen):
         note = self.query_one("#slowest-note", Static)
         note.update(Text(data.note or ""))
         note.display = data.note is not None
+        self.query_one("#slowest", DataView).display = data.note is None  # no empty table
         self.query_one("#groups", DataView).set_data(data.groups or [])
         self.groups_loaded = data.groups is not None
         if not self.groups_loaded and self._groups_tab():  # the tab opened meanwhile

@@ -204,7 +204,7 @@ async def test_dashboard_opens_on_an_insights_load_and_says_it_is_aggregated(
         assert "aggregated by Logs Insights" in screen_text(app)
         await pilot.press("enter")
         await settle(pilot, FunctionScreen)
-        assert app.screen.query_one("#slowest", DataView).rows_data == []
+        assert not app.screen.query_one("#slowest", DataView).display
         assert "no single invocations but failed ones" in screen_text(app)
 
 
@@ -324,3 +324,30 @@ def test_error_groups_show_the_message_as_for_the_file(moto: MotoServer, tmp_pat
         ]
 
     assert groups(con) == groups(from_file) == [("ValueError", "card declined", 1)]
+
+
+@sync
+async def test_dashboard_error_group_opens_the_failed_invocation(moto: MotoServer) -> None:
+    """After an aggregated load an error group's example still opens its REPORT line."""
+    from _pilot import until
+
+    from analyzer.tui.screens.function import FunctionScreen
+    from analyzer.tui.screens.invocation import InvocationScreen
+    from analyzer.tui.table import DataView
+
+    con = open_db(None)
+    with FakeInsights(_rows([40.0] * 40)) as fake:
+        _load(fake, con)
+    app = make_app(con)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "enter")  # orders: the function with failures
+        await settle(pilot, FunctionScreen)
+        await pilot.press("e")
+        groups = app.screen.query_one("#groups", DataView)
+        await until(pilot, lambda: app.focused is groups and bool(groups.rows_data))
+        example = groups.rows_data[0]["example"]
+        await pilot.press("enter")
+        await settle(pilot, InvocationScreen)
+        assert isinstance(app.screen, InvocationScreen) and app.screen.request_id == example
+        assert f"REPORT RequestId: {example}" in screen_text(app)
