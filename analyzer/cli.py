@@ -135,7 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         metavar="LOG_GROUP",
         help="run the aggregations in CloudWatch Logs Insights for these log groups instead of "
-        "reading files (needs AWS credentials)",
+        "reading files (needs AWS credentials; --since/--until choose the range, default the "
+        "last hour). Only per-minute..per-day aggregates and failed invocations come back, "
+        "whatever the volume: counts exact, percentiles estimated within 4.5%%, no slowest "
+        "invocations (queries: dashboards/insights/, see its README)",
+    )
+    p.add_argument(
+        "--per-invocation",
+        action="store_true",
+        help="with --insights: load one row per invocation instead (every invocation can be "
+        "opened, percentiles exact; about one query per 8,000 invocations)",
     )
     _add_aws(p)
 

@@ -23,10 +23,35 @@ _VERSION = (
 """The version of a START line or a lambdascope record. The anchored match right after the first
 `Version: ` is the usual answer and much faster than the unanchored search it falls back to."""
 
-_OOM = (
-    "outcome = 'error' AND (etype = 'Runtime.OutOfMemory' "
-    "OR (killed AND max_memory_mb >= memory_mb))"
+OOM_TYPES = (
+    "Runtime.OutOfMemory",
+    "MemoryError",
+    "java.lang.OutOfMemoryError",
+    "NoMemoryError",
+    "Function<NoMemoryError>",
+    "System.OutOfMemoryException",
+    "OutOfMemoryException",
 )
+"""Error types that mean out of memory: Lambda's own, then Python, Java, Ruby (bare and as the
+Ruby runtime reports it), .NET (full and short name)."""
+OOM_TEXT = (
+    "JavaScript heap out of memory|fatal error: runtime: out of memory|"
+    "java\\.lang\\.OutOfMemoryError|OutOfMemoryException|NoMemoryError|"
+    "failed to allocate memory|\\bMemoryError\\b"
+)
+"""RE2: the language runtimes' out-of-memory texts (Node, Go, Java, .NET, Ruby, Python; the
+list of lambda-log-formats.md 2.7) in the type or message of an error line of the invocation."""
+_OOM = (
+    "outcome = 'error' AND (etype IN ("
+    + ", ".join(f"'{t}'" for t in OOM_TYPES)
+    + ") OR (killed AND max_memory_mb >= memory_mb) OR request_id IN ("
+    "SELECT request_id FROM load_evidence WHERE kind = 'error' AND request_id IS NOT NULL "
+    "AND regexp_matches(concat_ws(' ', error_type, error_message), "
+    f"'{OOM_TEXT}')))"
+)
+"""An invocation that failed for lack of memory: Lambda says so (REPORT / platform record),
+or the runtime was killed at its memory size, or a runtime's error line names an out-of-memory
+error (`MemoryError`, `JavaScript heap out of memory`, ...) whatever type the REPORT gives."""
 OOM_MESSAGE = "Runtime exited with error: signal: killed"
 """The runtime's text for a killed (out of memory) process: the message of every OOM invocation
 whose logs carry none (a modern REPORT says only `Error Type: Runtime.OutOfMemory`), so one

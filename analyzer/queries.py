@@ -11,6 +11,9 @@ invocation with a known duration, timed-out ones included.
 when no REPORT said one, `errors`/`timeouts` when no invocation has a known outcome,
 `cold_starts` when no invocation says whether it was cold.
 
+An aggregated `analyze --insights` load (table `aggregates`) answers from the aggregates:
+counts exact, percentiles estimated within `aggregates.ERROR_BOUND` (analyzer/aggregates.py).
+
 After the contract keys each entry has `init_failures`: the failed init phases of table
 `init_failures` (INIT_REPORT with an error or timeout status); one that went on to reach an
 invocation is also counted in that invocation's `errors`. They count under outcome `error`
@@ -25,6 +28,7 @@ from typing import Any
 
 import duckdb
 
+from analyzer import aggregates
 from analyzer.filters import Filters
 
 SCHEMA_VERSION = 1
@@ -126,7 +130,8 @@ def function_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every named function of the data, before any filter: invocations and init failures."""
     rows = con.execute(
         "SELECT function FROM invocations WHERE function IS NOT NULL "
-        "UNION SELECT function FROM init_failures WHERE function IS NOT NULL ORDER BY 1"
+        "UNION SELECT function FROM init_failures WHERE function IS NOT NULL "
+        "UNION SELECT function FROM aggregates WHERE function IS NOT NULL ORDER BY 1"
     ).fetchall()
     return [str(row[0]) for row in rows]
 
@@ -166,12 +171,15 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> d
     """The `report --format json` document for the invocations `filters` selects."""
     filters = filters or Filters()
     where, params = filters.where()
-    rows = con.execute(
-        f"SELECT grouping(function) AS is_total, function, {_AGGREGATES} "
-        f"FROM invocations WHERE {where} "
-        "GROUP BY GROUPING SETS ((function), ()) ORDER BY is_total, function NULLS LAST",
-        params,
-    ).fetchall()
+    if aggregates.applies(con, filters):  # an aggregated --insights load
+        rows = aggregates.summary_rows(con, filters)
+    else:
+        rows = con.execute(
+            f"SELECT grouping(function) AS is_total, function, {_AGGREGATES} "
+            f"FROM invocations WHERE {where} "
+            "GROUP BY GROUPING SETS ((function), ()) ORDER BY is_total, function NULLS LAST",
+            params,
+        ).fetchall()
     failures = init_failures(con, filters)
     per_function = {row[1]: row[2:] for row in rows if not row[0]}
     total_row = next((row[2:] for row in rows if row[0]), _EMPTY_ROW)

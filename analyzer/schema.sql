@@ -114,3 +114,31 @@ CREATE TABLE IF NOT EXISTS load_evidence (
     phase            VARCHAR,
     init_type        VARCHAR
 );
+
+-- `analyze --insights`: what Logs Insights aggregated (analyzer/aws/_insights_stats.py), in
+-- place of one invocations row each. kind 'report': REPORT lines per function, time bin,
+-- cold/warm and duration bucket [2^(b/8), 2^((b+1)/8)) ms; 'init': cold starts per init
+-- bucket; 'failure': +/-1 error/timeout corrections from failure lines (bucket NULL).
+-- When it holds rows, the report and dashboard read it (analyzer/aggregates.py).
+CREATE TABLE IF NOT EXISTS aggregates (
+    kind            VARCHAR,
+    function        VARCHAR,
+    bin_start       TIMESTAMP,
+    bin_seconds     INTEGER,
+    cold_start      BOOLEAN,
+    bucket          INTEGER,
+    invocations     BIGINT DEFAULT 0,
+    errors          BIGINT DEFAULT 0,
+    timeouts        BIGINT DEFAULT 0,
+    duration_count  BIGINT DEFAULT 0,
+    duration_sum    DOUBLE,
+    duration_min    DOUBLE,
+    duration_max    DOUBLE,
+    billed_sum      DOUBLE,
+    init_count      BIGINT DEFAULT 0,
+    init_sum        DOUBLE,
+    init_min        DOUBLE,
+    init_max        DOUBLE,
+    memory_mb       INTEGER,
+    max_memory_mb   INTEGER
+);

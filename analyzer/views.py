@@ -3,6 +3,9 @@
 Each returns plain Python values (dicts or dataclasses) so widgets never see SQL. Values are
 always `?` parameters; the only SQL text spliced in is the fragment `Filters.where()` builds.
 Percentiles are `quantile_cont`, like the report, so the numbers on screen match it.
+After an aggregated `analyze --insights` load the same functions answer from table
+`aggregates` (analyzer/aggregates.py: counts exact, percentiles estimated, no single
+invocations but failed ones).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from analyzer import pricing
+from analyzer import aggregates, pricing
 from analyzer.filters import Filters
 from analyzer.queries import init_failures
 
@@ -48,12 +51,16 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> lis
 
 def functions(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every function name that has invocations, sorted."""
+    if aggregates.present(con):
+        return aggregates.function_names(con)
     sql = "SELECT DISTINCT function FROM invocations WHERE function IS NOT NULL ORDER BY 1"
     return [r[0] for r in con.execute(sql).fetchall()]
 
 
 def time_bounds(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, datetime | None]:
     """The first and last invocation start time in the whole database (naive UTC)."""
+    if aggregates.present(con):
+        return aggregates.time_bounds(con)
     row = con.execute("SELECT min(start_ts), max(start_ts) FROM invocations").fetchone()
     return (row[0], row[1]) if row else (None, None)
 
@@ -86,6 +93,8 @@ def _quantiles(values: list[float] | None, names: tuple[str, ...], prefix: str) 
 
 def function_summary(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Row]:
     """One row per function: counts, rates, warm/cold durations, init, memory, cost."""
+    if aggregates.applies(con, filters):
+        return aggregates.function_summary(con, filters)
     where, params = filters.where()
     inits = init_failures(con, filters)
     out: list[Row] = []
@@ -145,13 +154,16 @@ GROUP BY bucket ORDER BY bucket
 
 def timeseries(con: duckdb.DuckDBPyConnection, filters: Filters) -> Series:
     """Invocations, errors, timeouts, cold starts and p99 duration per time bucket."""
-    where, params = filters.where()
-    span = con.execute(
-        f"SELECT epoch(max(start_ts)) - epoch(min(start_ts)) FROM invocations WHERE {where}",
-        params,
-    ).fetchone()
-    size = choose_bucket(float(span[0]) if span and span[0] is not None else 0.0)
-    found = _rows(con, _SERIES_SQL.format(where=where), [size, *params])
+    if aggregates.applies(con, filters):
+        size, found = aggregates.series(con, filters, choose_bucket)
+    else:
+        where, params = filters.where()
+        span = con.execute(
+            f"SELECT epoch(max(start_ts)) - epoch(min(start_ts)) FROM invocations WHERE {where}",
+            params,
+        ).fetchone()
+        size = choose_bucket(float(span[0]) if span and span[0] is not None else 0.0)
+        found = _rows(con, _SERIES_SQL.format(where=where), [size, *params])
     if not found:
         return Series(size, [])
     by_bucket = {r["bucket"]: r for r in found}
@@ -200,6 +212,8 @@ def histogram(con: duckdb.DuckDBPyConnection, filters: Filters, bins: int = 12) 
     Durations above p99 (timeouts, outliers) go to one last `overflow` row, so a single
     30 s timeout does not squeeze every other invocation into the first bin.
     """
+    if aggregates.applies(con, filters):
+        return aggregates.histogram(con, filters, bins)
     where, params = filters.where()
     stats = con.execute(
         "SELECT min(duration_ms), quantile_cont(duration_ms, 0.99), max(duration_ms) "
@@ -267,7 +281,10 @@ _INVOCATION_COLUMNS = (
 
 
 def slowest(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 100) -> list[Row]:
-    """The slowest invocations (longest duration first)."""
+    """The slowest invocations (longest duration first); none after an aggregated load
+    (`drilldown_note` says why)."""
+    if aggregates.applies(con, filters):
+        return []
     where, params = filters.where()
     sql = (
         f"SELECT {_INVOCATION_COLUMNS} FROM invocations "
@@ -275,6 +292,11 @@ def slowest(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 100) 
         "ORDER BY duration_ms DESC, request_id LIMIT ?"
     )
     return _rows(con, sql, [*params, limit])
+
+
+def drilldown_note(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why single invocations are missing (an aggregated --insights load), else None."""
+    return aggregates.DRILLDOWN_NOTE if aggregates.present(con) else None
 
 
 def invocation(con: duckdb.DuckDBPyConnection, request_id: str) -> Row | None:
@@ -308,6 +330,8 @@ def invocation_lines(con: duckdb.DuckDBPyConnection, request_id: str) -> list[Ro
 
 def right_sizing(con: duckdb.DuckDBPyConnection, filters: Filters) -> pricing.RightSizing | None:
     """Cost now and at a suggested memory size, from billed duration and max memory used."""
+    if aggregates.applies(con, filters):
+        return aggregates.right_sizing(con, filters)
     where, params = filters.where()
     row = con.execute(
         "SELECT count(*), sum(billed_ms), max(memory_mb), max(max_memory_mb), "
@@ -329,6 +353,14 @@ def right_sizing(con: duckdb.DuckDBPyConnection, filters: Filters) -> pricing.Ri
 
 def totals(con: duckdb.DuckDBPyConnection, filters: Filters) -> Row:
     """Whole-selection counts for the status line, plus what was read from files."""
+    files = _rows(
+        con,
+        "SELECT count(*) AS files, coalesce(sum(lines), 0) AS lines, "
+        "coalesce(sum(rejected), 0) AS rejected FROM files",
+        [],
+    )
+    if aggregates.applies(con, filters):
+        return aggregates.totals(con, filters) | files[0]
     where, params = filters.where()
     found = _rows(
         con,
@@ -338,12 +370,6 @@ def totals(con: duckdb.DuckDBPyConnection, filters: Filters) -> Row:
         "count(DISTINCT function) AS functions "
         f"FROM invocations WHERE {where}",
         params,
-    )
-    files = _rows(
-        con,
-        "SELECT count(*) AS files, coalesce(sum(lines), 0) AS lines, "
-        "coalesce(sum(rejected), 0) AS rejected FROM files",
-        [],
     )
     return found[0] | files[0] | _time_range(con, filters)
 

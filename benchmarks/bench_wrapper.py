@@ -16,6 +16,7 @@ import os
 import platform
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -119,19 +120,36 @@ def _other_threads_cpu() -> float:
     return time.process_time() - time.thread_time()
 
 
-def settle(quiet_s: float = 0.002, limit_s: float = 0.5) -> None:
-    """Wait, untimed, until the process's other threads are idle (< 5 % of a core).
+def _others_runnable() -> bool:
+    """True while another thread of this process is running or waiting for a CPU (Linux
+    /proc; elsewhere always False)."""
+    me = str(threading.get_native_id())
+    try:
+        for tid in os.listdir("/proc/self/task"):
+            if tid != me:
+                with open(f"/proc/self/task/{tid}/stat", "rb") as stat:
+                    if stat.read().rpartition(b")")[2].split()[0] == b"R":
+                        return True
+    except (OSError, IndexError):
+        return False
+    return False
+
+
+def settle(quiet_s: float = 0.002, limit_s: float = 1.0) -> None:
+    """Wait, untimed, until the process's other threads are idle: none running or waiting
+    for a CPU, and < 5 % of a core used over the last `quiet_s`.
 
     Variants that export from SDK background threads (a batch every 512 spans) leave that
     work running after their chunk; without this it was timed in the chunk of whichever
-    variant came next — with the fixed round-robin order always the same one.
+    variant came next — with the fixed round-robin order always the same one. On a loaded
+    machine a runnable thread can wait longer than `quiet_s` for a CPU, hence the state check.
     """
     deadline = time.perf_counter() + limit_s
     before = _other_threads_cpu()
     while time.perf_counter() < deadline:
         time.sleep(quiet_s)
         now = _other_threads_cpu()
-        if now - before < quiet_s / 20:
+        if now - before < quiet_s / 20 and not _others_runnable():
             return
         before = now
 

@@ -127,19 +127,29 @@ class Exporters:
     def span_exporter(self) -> SpanExporter:
         """OTLPSpanExporter configured by OTEL_EXPORTER_OTLP_* (imports requests: lazy)."""
         if self._span is None:
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+            exporter_class: Any
+            try:
+                from lambdascope._otlp import SpanExporter as exporter_class
+            except ImportError:  # a release without the encoder helpers it reuses
+                from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+                    OTLPSpanExporter as exporter_class,
+                )
 
-            self._span = _build(OTLPSpanExporter, self.timeout_s, "TRACES")
+            self._span = _build(exporter_class, self.timeout_s, "TRACES")
         return self._span
 
     def metric_exporter(self) -> MetricExporter:
         """OTLPMetricExporter configured by OTEL_EXPORTER_OTLP_* (imports requests: lazy)."""
         if self._metric is None:
-            from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
-                OTLPMetricExporter,
-            )
+            exporter_class: Any
+            try:
+                from lambdascope._otlp import MetricExporter as exporter_class
+            except ImportError:  # a release without the encoder helpers it reuses
+                from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
+                    OTLPMetricExporter as exporter_class,
+                )
 
-            self._metric = _build(OTLPMetricExporter, self.timeout_s, "METRICS")
+            self._metric = _build(exporter_class, self.timeout_s, "METRICS")
         return self._metric
 
     def lean_metric_transport(self) -> HttpClientTransport | None:

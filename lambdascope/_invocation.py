@@ -19,6 +19,12 @@ if TYPE_CHECKING:
     from lambdascope._otel import Telemetry
 
 _perf = time.perf_counter
+_time = time.time
+_iso_ts = _record.iso_ts
+_max_rss_mb = _record.max_rss_mb
+_xray_trace = _record.xray_trace
+_SCHEMA = _record.SCHEMA_VERSION
+_FIELD_MAX = _record.FIELD_MAX_CHARS
 _WARM_INIT_TYPES = frozenset({"provisioned-concurrency", "snap-start"})
 _UNSET = object()
 
@@ -59,7 +65,8 @@ def _clip(value: object) -> object:
 
 def _remaining(context: Any) -> int | None:
     try:
-        return int(context.get_remaining_time_in_millis())
+        left = context.get_remaining_time_in_millis()
+        return left if left.__class__ is int else int(left)
     except Exception:
         return None
 
@@ -143,7 +150,9 @@ class Runtime:
                 inv.cold = p.init_type not in _WARM_INIT_TYPES
                 if inv.cold:
                     inv.init_ms = round((time.time() - p.started) * 1000, 1)
-            self._arm(inv, inv.remaining_entry)
+            remaining, margin = inv.remaining_entry, self.config.timeout_margin_ms
+            if remaining is not None and remaining > margin:  # as _arm(), one call less
+                inv.arm((remaining - margin) / 1000, lambda: self._on_timeout(inv))
             if self.config.otel and not self._otel_failed:
                 self._start_span(inv)
             inv.start = _perf()
@@ -202,7 +211,11 @@ class Runtime:
         """Disarm, write the record, end the span and flush; never raises."""
         try:
             inv.disarm()
-            superseding = not inv.take()
+            try:
+                inv.claim.pop()  # as inv.take(), one call less on every invocation
+                superseding = False
+            except IndexError:
+                superseding = True
             if superseding and inv.fired_event is not None:
                 inv.fired_event.wait(self.config.timeout_margin_ms / 1000)
             self._finish(inv, exc, t_end, superseding)
@@ -214,17 +227,20 @@ class Runtime:
     ) -> None:
         outcome = "success" if exc is None else "error"
         remaining = _remaining(inv.context)
-        inv.rss_mb = _record.max_rss_mb()
+        inv.rss_mb = _max_rss_mb()
         tel = self.telemetry
-        if tel is not None and inv.span is not None and not superseding:
-            try:
-                tel.end(inv, outcome, exc, t_end - inv.start, remaining, detach=True)
-            except Exception as exc2:
-                report_exception("otel-end", "ending the span", exc2)
-        elif tel is not None and inv.token is not None:
-            tel.detach(inv)
-        record = self._record(inv, outcome, exc, t_end, remaining, superseding)
-        write_record(record)
+        if tel is not None:
+            if inv.span is not None and not superseding:
+                try:
+                    tel.end(inv, outcome, exc, t_end - inv.start, remaining, detach=True)
+                except Exception as exc2:
+                    report_exception("otel-end", "ending the span", exc2)
+            elif inv.token is not None:
+                tel.detach(inv)
+        if inv.init_ms is None and exc is None and not superseding:
+            write_record(self._warm_record(inv, outcome, t_end, remaining))
+        else:
+            write_record(self._full_record(inv, outcome, exc, t_end, remaining, superseding))
         if tel is not None and not superseding:
             tel.flush_after(remaining, self.config.timeout_margin_ms)
 
@@ -248,22 +264,31 @@ class Runtime:
         Its keys follow `_record.RECORD_KEYS`, like `_full_record`'s (test_record checks)."""
         p = PROCESS
         entry = inv.remaining_entry
-        trace_id = _record.xray_trace()[0]
+        trace_id = _xray_trace()[0]
+        function, version, request_id = inv.function, inv.version, inv.request_id
+        memory = getattr(inv.context, "memory_limit_in_mb", None)
+        if not (
+            function.__class__ is version.__class__ is request_id.__class__ is str
+            and len(function) <= _FIELD_MAX
+            and len(version) <= _FIELD_MAX
+            and len(request_id) <= _FIELD_MAX
+        ):
+            function, version, request_id = _clip(function), _clip(version), _clip(request_id)
         rec: dict[str, Any] = {
-            "lambdascope": _record.SCHEMA_VERSION,
-            "ts": _record.iso_ts(time.time()),
-            "function": _clip(inv.function),
-            "version": _clip(inv.version),
-            "request_id": _clip(inv.request_id),
+            "lambdascope": _SCHEMA,
+            "ts": _iso_ts(_time()),
+            "function": function,
+            "version": version,
+            "request_id": request_id,
             "cold_start": inv.cold,
             "init_type": p.init_type,
-            "duration_ms": round((t_end - inv.start) * 1000, 3),
+            "duration_ms": round((t_end - inv.start) * 1e6) / 1000,
             "remaining_ms": remaining,
             "timeout_ms": None if entry is None else -(-entry // 1000) * 1000,
             "outcome": outcome,
             "trigger": inv.trigger,
             "source": inv.source,
-            "memory_mb": p.memory(getattr(inv.context, "memory_limit_in_mb", None)),
+            "memory_mb": p.memory_mb if memory == p.memory_raw else p.memory(memory),
             "max_rss_mb": inv.rss_mb,
             "trace_id": trace_id,
             "env_id": p.env_id,
@@ -298,7 +323,7 @@ class Runtime:
         }
         if inv.init_ms is not None:
             rec["init_ms"] = inv.init_ms
-        rec["duration_ms"] = round((t_end - inv.start) * 1000, 3)
+        rec["duration_ms"] = round((t_end - inv.start) * 1e6) / 1000
         rec["remaining_ms"] = remaining
         rec["timeout_ms"] = None if entry is None else -(-entry // 1000) * 1000
         rec["outcome"] = outcome

@@ -43,31 +43,36 @@ def _fast_line(r: MutableMapping[str, Any]) -> str:
     TypeError/KeyError when the record is not of that shape (extra keys, non-str values);
     the caller then falls back to the JSON encoder, which gives the same text.
     """
-    if len(r) != 18 + ("init_ms" in r) + ("trace_id" in r) + ("supersedes" in r):
-        raise KeyError("extra keys")
-    init = f',"init_ms":{r["init_ms"]!r}' if "init_ms" in r else ""
-    trace = f',"trace_id":{_esc(r["trace_id"])}' if "trace_id" in r else ""
-    tail = ',"supersedes":true}\n' if "supersedes" in r else "}\n"
+    if len(r) == 18:  # no optional key (a missing required one raises KeyError below)
+        has_init = has_trace = has_supersedes = False
+    else:
+        has_init, has_trace, has_supersedes = "init_ms" in r, "trace_id" in r, "supersedes" in r
+        if len(r) != 18 + has_init + has_trace + has_supersedes:
+            raise KeyError("extra keys")
+    init = f',"init_ms":{r["init_ms"]!r}' if has_init else ""
+    trace = f',"trace_id":{_esc(r["trace_id"])}' if has_trace else ""
+    tail = ',"supersedes":true}\n' if has_supersedes else "}\n"
     duration = r["duration_ms"]
     if duration.__class__ is not float or not -_INF < duration < _INF:
         raise TypeError("duration")
+    remaining, timeout, memory = r["remaining_ms"], r["timeout_ms"], r["memory_mb"]
+    if not remaining.__class__ is timeout.__class__ is memory.__class__ is int:
+        remaining, timeout, memory = _int(remaining), _int(timeout), _int(memory)
+    function, version, request_id = r["function"], r["version"], r["request_id"]
     return (
         f'{{"lambdascope":{r["lambdascope"]},"ts":"{r["ts"]}",'
-        f'"function":{_str(r["function"])},"version":{_str(r["version"])},'
-        f'"request_id":{_str(r["request_id"])},'
+        f'"function":{"null" if function is None else _esc(function)},'
+        f'"version":{"null" if version is None else _esc(version)},'
+        f'"request_id":{"null" if request_id is None else _esc(request_id)},'
         f'"cold_start":{"true" if r["cold_start"] else "false"},'
         f'"init_type":{_esc(r["init_type"])}{init},'
-        f'"duration_ms":{duration!r},"remaining_ms":{_int(r["remaining_ms"])},'
-        f'"timeout_ms":{_int(r["timeout_ms"])},"outcome":"{r["outcome"]}",'
+        f'"duration_ms":{duration!r},"remaining_ms":{remaining},'
+        f'"timeout_ms":{timeout},"outcome":"{r["outcome"]}",'
         f'"trigger":"{r["trigger"]}","source":{_esc(r["source"])},'
-        f'"memory_mb":{_int(r["memory_mb"])},"max_rss_mb":{r["max_rss_mb"]}{trace},'
+        f'"memory_mb":{memory},"max_rss_mb":{r["max_rss_mb"]}{trace},'
         f'"env_id":{_esc(r["env_id"])},"seq":{r["seq"]},'
         f'"overhead_us":{r["overhead_us"]}{tail}'
     )
-
-
-def _str(value: str | None) -> str:
-    return "null" if value is None else _esc(value)
 
 
 def _int(value: int | None) -> str:
@@ -130,8 +135,13 @@ def _shrink(event_dict: MutableMapping[str, Any], excess: int) -> str:
 
 def render_line(_logger: object, _method: str, event_dict: MutableMapping[str, Any]) -> str:
     """structlog processor: the record as one compact JSON line (newline included), bounded."""
-    line = _render(event_dict)
-    if len(line) > 400 and "error_type" not in event_dict:
+    if "error_type" in event_dict:
+        return _ENCODER.encode(event_dict) + "\n"  # bounded by the message and stack limits
+    try:
+        line = _fast_line(event_dict)
+    except (TypeError, KeyError):
+        line = _ENCODER.encode(event_dict) + "\n"
+    if len(line) > MAX_LINE_BYTES + 1 or not line.isascii():
         excess = _size(line) - MAX_LINE_BYTES
         if excess > 0:
             return _shrink(event_dict, excess)

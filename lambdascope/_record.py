@@ -49,13 +49,19 @@ def environment_id(stream: object = None) -> str:
     return env_id[:FIELD_MAX_CHARS] if env_id else os.urandom(16).hex()
 
 
+_getrusage = resource.getrusage
+_RUSAGE_SELF = resource.RUSAGE_SELF
+
+
 def max_rss_mb() -> int:
     """Peak resident set size of this process in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
+    return _getrusage(_RUSAGE_SELF).ru_maxrss >> 10
 
 
 _ts_second = -1
 _ts_prefix = ""
+_MILLIS = tuple(f".{ms:03d}Z" for ms in range(1000))
+"""The ".mmmZ" ends of timestamps: one lookup instead of formatting (~0.3 µs per record)."""
 
 
 def iso_ts(t: float) -> str:
@@ -65,7 +71,8 @@ def iso_ts(t: float) -> str:
     if second != _ts_second:
         _ts_prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         _ts_second = second
-    return f"{_ts_prefix}.{int((t - second) * 1000):03d}Z"
+    ms = int((t - second) * 1000)
+    return _ts_prefix + _MILLIS[ms if ms < 1000 else 999]
 
 
 RECORD_KEYS = (

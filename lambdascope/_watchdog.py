@@ -23,6 +23,10 @@ _ITIMER_REAL: int = getattr(signal, "ITIMER_REAL", 0)
 _MAIN_IDENT = threading.main_thread().ident
 _get_ident = threading.get_ident
 _setitimer = getattr(signal, "setitimer", None)
+_ON_SIGNAL = _SIGALRM is not None and _setitimer is not None
+"""SIGALRM and setitimer exist (not on Windows): the main thread's watchdog uses them."""
+_ALRM: int = _SIGALRM or 0
+_itimer: Callable[..., tuple[float, float]] = _setitimer or (lambda *args: (0.0, 0.0))
 
 # signal.signal wraps the C function with enum conversions (~3 µs); the C one costs ~0.3 µs.
 _c_signal = importlib.import_module("_signal")
@@ -72,16 +76,16 @@ class Watchdog:
     def arm(self, delay_s: float, callback: Callable[[], None]) -> None:
         """Call `callback` after `delay_s` seconds unless disarmed first."""
         self._callback = callback
-        if _SIGALRM is not None and _setitimer is not None and _get_ident() == _MAIN_IDENT:
-            current = _getsignal(_SIGALRM)
+        if _ON_SIGNAL and _get_ident() == _MAIN_IDENT:
+            current = _getsignal(_ALRM)
             if current is not _on_alarm:
-                _raw_signal(_SIGALRM, _on_alarm)
+                _raw_signal(_ALRM, _on_alarm)
                 if current not in _KEEP:
                     self._prev_handler = current  # the user's: back at disarm
             self._on_signal = True
             _armed[:] = (self,)
-            self._prev_timer: tuple[float, float] = _setitimer(_ITIMER_REAL, max(delay_s, 1e-6))
-            if self._prev_timer[0]:
+            prev = self._prev_timer = _itimer(_ITIMER_REAL, delay_s if delay_s > 1e-6 else 1e-6)
+            if prev[0]:
                 self._armed_at = time.monotonic()
             return
         self.fired_event = threading.Event()
@@ -98,20 +102,20 @@ class Watchdog:
             self._timer = None
             timer.cancel()
             return
-        if not self._on_signal or _SIGALRM is None or _setitimer is None:
+        if not self._on_signal:
             return
         self._on_signal = False
-        _setitimer(_ITIMER_REAL, 0)
+        _itimer(_ITIMER_REAL, 0)
         if _armed and _armed[0] is self:
             _armed.clear()
         prev = self._prev_handler
         if prev is not None:
             self._prev_handler = None
-            _raw_signal(_SIGALRM, prev)
+            _raw_signal(_ALRM, prev)
         delay, interval = self._prev_timer
         if delay:
             left = delay - (time.monotonic() - self._armed_at)
-            _setitimer(_ITIMER_REAL, max(left, 1e-6), interval)
+            _itimer(_ITIMER_REAL, max(left, 1e-6), interval)
             self._prev_timer = (0.0, 0.0)
 
     def _fire(self) -> None:

@@ -12,6 +12,8 @@ stream (one environment runs one invocation at a time).
 from __future__ import annotations
 
 import bisect
+import contextlib
+import json
 import re
 from collections.abc import Iterable
 
@@ -39,15 +41,34 @@ _TYPES = (
     re.compile(r'"error_type":"([^"]+)"'),
     re.compile(r'"errorType":\s*"([^"]+)"'),
 )
-Mark = tuple[str, str | None]
-"""(outcome 'error' | 'timeout', error type or None)."""
+_MESSAGES = (
+    re.compile(r"^\[ERROR\] [A-Za-z_][A-Za-z0-9_.]*: ([^\n]*)"),
+    re.compile(r'"errorMessage":\s*"((?:[^"\\]|\\.)*)"'),
+    re.compile(r'"error_message":"((?:[^"\\]|\\.)*)"'),
+)
+Mark = tuple[str, str | None, str | None]
+"""(outcome 'error' | 'timeout', error type or None, error message or None)."""
 
 
 def classify(message: str) -> Mark:
-    """The outcome and error type one failure line says."""
+    """The outcome, error type and error message one failure line says."""
     timeout = "Task timed out after" in message or '"outcome":"timeout"' in message
     etype = next((m.group(1) for p in _TYPES if (m := p.search(message))), None)
-    return ("timeout" if timeout else "error"), etype
+    return ("timeout" if timeout else "error"), etype, error_text(message)
+
+
+def error_text(message: str) -> str | None:
+    """The error message a failure line carries (`[ERROR] Type: text`, a JSON errorMessage
+    or a lambdascope record's error_message), else None."""
+    for pattern in _MESSAGES:
+        m = pattern.search(message)
+        if m:
+            text = m.group(1)
+            if pattern is not _MESSAGES[0]:
+                with contextlib.suppress(ValueError):  # keep the raw text
+                    text = json.loads(f'"{text}"')
+            return text.strip() or None
+    return None
 
 
 def request_id_in(message: str) -> str | None:
@@ -91,10 +112,11 @@ def error_marks(
                 rid = _next_report(reports, row.get("@logStream", ""), ts.timestamp())
         if rid is None:
             continue
-        outcome, etype = classify(message)
-        old = marks.get(rid, ("error", None))
+        outcome, etype, text = classify(message)
+        old = marks.get(rid, ("error", None, None))
         marks[rid] = (
             "timeout" if "timeout" in (outcome, old[0]) else "error",
             old[1] or etype,
+            old[2] or text,
         )
     return marks

@@ -21,12 +21,24 @@ _STREAM = re.compile(r"^\d{4}/\d{2}/\d{2}/(?P<fn>[^\[]+)?\[(?P<ver>[^\]]+)\](?P<
 MB = 1_000_000.0
 """Logs Insights reports memory in bytes as MB x 1,000,000."""
 
+QUERY = (
+    'filter @type = "REPORT"'
+    " | parse @message /Status: (?<status>\\w+)/"
+    " | parse @message /Error Type: (?<errorType>[^\\s]+)/"
+    " | parse @message /Restore Duration: (?<restoreDuration>[\\d.]+)/"
+    " | fields @timestamp, @requestId, @log, @logStream, @duration, @billedDuration,"
+    " @memorySize, @maxMemoryUsed, @initDuration, restoreDuration, status, errorType"
+    " | sort @timestamp asc"
+    " | limit 10000"
+)
+"""One row per invocation from its REPORT line (memory in bytes = MB x 1e6)."""
+
 COLUMNS = {
     "function": "VARCHAR", "version": "VARCHAR", "request_id": "VARCHAR", "env_id": "VARCHAR",
     "start_ts": "TIMESTAMP", "end_ts": "TIMESTAMP", "cold_start": "BOOLEAN",
     "init_ms": "DOUBLE", "restore_ms": "DOUBLE", "duration_ms": "DOUBLE", "billed_ms": "DOUBLE",
     "memory_mb": "INTEGER", "max_memory_mb": "INTEGER", "outcome": "VARCHAR",
-    "error_type": "VARCHAR", "source": "VARCHAR",
+    "error_type": "VARCHAR", "source": "VARCHAR", "error_message": "VARCHAR",
 }  # fmt: skip
 """The `invocations` columns a result row fills, in `to_invocation` order."""
 
@@ -58,7 +70,7 @@ def function_of(log: str, stream: str) -> str:
 
 
 def to_invocation(
-    row: dict[str, str], marks: dict[str, tuple[str, str | None]] | None = None
+    row: dict[str, str], marks: dict[str, tuple[str, str | None, str | None]] | None = None
 ) -> tuple[Any, ...] | None:
     """One `invocations` row (function .. source) from a query row; None without a time.
 
@@ -97,6 +109,7 @@ def to_invocation(
         outcome,
         etype if outcome != "success" else None,
         "insights",
+        mark[2] if mark and outcome != "success" else None,
     )
 
 
@@ -144,10 +157,12 @@ def insert_rows(
     con: duckdb.DuckDBPyConnection,
     groups: list[str],
     rows: Iterable[Any],
-    marks: dict[str, tuple[str, str | None]] | None = None,
+    marks: dict[str, tuple[str, str | None, str | None]] | None = None,
+    *,
+    record_file: bool = True,
 ) -> int:
-    """Insert query rows as invocations, their REPORT events, a `files` entry and
-    environments; return how many invocations were new."""
+    """Insert query rows as invocations, their REPORT events, a `files` entry (unless the
+    caller writes it, with the next file id) and environments; return how many were new."""
     values = [v for v in (to_invocation(r, marks) for r in rows) if v is not None]
     row = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM files").fetchone()
     file_id = int(row[0]) if row else 1
@@ -163,11 +178,8 @@ def insert_rows(
     new_row = con.execute("SELECT count(*) FROM _insights_new").fetchone()
     new = int(new_row[0]) if new_row else 0
     con.execute("DROP TABLE _insights_new")
-    con.execute(
-        "INSERT INTO files (file_id, path, fingerprint, format, lines, events, rejected,"
-        " loaded_at) VALUES (?, ?, ?, 'insights', ?, ?, 0, now())",
-        [file_id, "insights:" + ",".join(groups), f"insights-{time.time_ns()}", new, new],
-    )
+    if record_file:
+        _record_file(con, file_id, groups, new)
     con.execute(
         "INSERT INTO environments SELECT function, env_id, min(start_ts), max(end_ts), count(*),"
         " NULL FROM invocations WHERE source = 'insights' AND env_id IS NOT NULL"
@@ -175,3 +187,12 @@ def insert_rows(
         " AND e.env_id = invocations.env_id) GROUP BY 1, 2"
     )
     return new
+
+
+def _record_file(con: duckdb.DuckDBPyConnection, file_id: int, groups: list[str], new: int) -> None:
+    """The `files` entry of one per-invocation load."""
+    con.execute(
+        "INSERT INTO files (file_id, path, fingerprint, format, lines, events, rejected,"
+        " loaded_at) VALUES (?, ?, ?, 'insights', ?, ?, 0, now())",
+        [file_id, "insights:" + ",".join(groups), f"insights-{time.time_ns()}", new, new],
+    )

@@ -9,9 +9,11 @@ lambdascope records), so errors are counted as loading the files would count the
 A query returns at most 10,000 rows: a time range that hits the cap is split in two and
 each half queried again, down to one second.
 
-Limit: this loads one row per invocation (not per-minute aggregates), about one query per
-8,000 invocations: practical up to a few million invocations per run; narrow --since/--until
-for more.
+Two modes. Per invocation (`--per-invocation`, `aggregate=False`): one row per invocation,
+about one query per 8,000 invocations, practical up to a few million; every invocation can
+be drilled into. Aggregated (the CLI's default, `aggregate=True`, `_insights_agg`): Logs
+Insights computes counts, sums and duration histograms per function and time bin, and only
+those rows (plus the few failed invocations) travel, whatever the number of invocations.
 """
 
 from __future__ import annotations
@@ -27,20 +29,9 @@ from typing import Any
 import duckdb
 
 from analyzer.aws._client import AwsError, AwsTarget, aws_errors, make_client
+from analyzer.aws._insights_agg import load_aggregated
 from analyzer.aws._insights_errors import ERRORS_QUERY, error_marks
-from analyzer.aws._insights_rows import _float, insert_rows, parse_ts
-
-QUERY = (
-    'filter @type = "REPORT"'
-    " | parse @message /Status: (?<status>\\w+)/"
-    " | parse @message /Error Type: (?<errorType>[^\\s]+)/"
-    " | parse @message /Restore Duration: (?<restoreDuration>[\\d.]+)/"
-    " | fields @timestamp, @requestId, @log, @logStream, @duration, @billedDuration,"
-    " @memorySize, @maxMemoryUsed, @initDuration, restoreDuration, status, errorType"
-    " | sort @timestamp asc"
-    " | limit 10000"
-)
-"""One row per invocation from its REPORT line (memory in bytes = MB x 1e6)."""
+from analyzer.aws._insights_rows import QUERY, _float, insert_rows, parse_ts
 
 COUNT_QUERY = 'filter @type = "REPORT" | stats count(*) as invocations by bin({bin})'
 """Invocations per time bin: plans the windows so each per-invocation query fits the cap."""
@@ -84,10 +75,15 @@ def load_insights(
     client: Any = None,
     sleep: Callable[[float], None] = time.sleep,
     row_cap: int = ROW_CAP,
+    aggregate: bool = False,
 ) -> int:
-    """Query `log_groups` over [since, until) and insert the invocations; return how many."""
+    """Query `log_groups` over [since, until) and insert the invocations; return how many.
+
+    `aggregate`: load stats per function and time bin into `aggregates` instead (plus the
+    failed invocations alone); the CLI form does so unless `--per-invocation` is given.
+    """
     if isinstance(log_groups, argparse.Namespace):
-        return _load_from_args(con, log_groups, client=client, sleep=sleep)
+        return _load_from_args(con, log_groups, client=client, sleep=sleep, row_cap=row_cap)
     until = until or datetime.now(UTC)
     since = since or until - timedelta(hours=1)
     if since >= until:
@@ -97,6 +93,13 @@ def load_insights(
     rows: dict[str, dict[str, str]] = {}
     failures: list[dict[str, str]] = []
     groups = list(log_groups)
+    if aggregate:
+
+        def run(chunk: list[str], window: tuple[int, int], query: str) -> list[dict[str, str]]:
+            return _collect(logs, chunk, window, sleep, row_cap, query)
+
+        with aws_errors("Logs Insights"):
+            return load_aggregated(con, groups, start, end, run, row_cap)
     with aws_errors("Logs Insights"):
         for i in range(0, len(groups), MAX_GROUPS):
             chunk = groups[i : i + MAX_GROUPS]
@@ -164,6 +167,7 @@ def _load_from_args(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, **
         region=getattr(args, "region", None),
         profile=getattr(args, "profile", None),
         endpoint_url=getattr(args, "endpoint_url", None),
+        aggregate=not getattr(args, "per_invocation", False),
         **kwargs,
     )
 

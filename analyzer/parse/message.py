@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from analyzer.parse.runtime_text import crash_evidence, is_crash_line, runtime_line
+
 EVIDENCE_FIELDS = (
     "version",
     "duration_ms",
@@ -62,7 +64,10 @@ _TIMED = re.compile(r"Task timed out after ([0-9.]+) seconds", re.ASCII)
 _NODE = re.compile(r"(" + TS_RE + r")\t(\S+)\t([A-Z]+)\t([^\n\r]*)", re.ASCII)
 _PYAPP = re.compile(r"\[([A-Z]+)\][\t ]+(" + TS_RE + r")[\t ]+(\S+)", re.ASCII)
 _JAVA = re.compile(r"(" + TS_RE + r") (\S+) (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) ", re.ASCII)
-_PYERR = re.compile(r"\[ERROR\] ([A-Za-z_][A-Za-z0-9_.]*): ?([^\n\r]*)", re.ASCII)
+PYERR = r"\[ERROR\] ([A-Za-z_][A-Za-z0-9_.]*)(?:: ?([^\n\r]*)|[\n\r]|$)"
+"""Python's unhandled error: `[ERROR] Type: message`, or `[ERROR] Type` alone when the message
+is empty (`MemoryError`); the SQL paths use the same text."""
+_PYERR = re.compile(PYERR, re.ASCII)
 _UUID = re.compile(UUID_RE)
 _JSON_ERRTYPE = re.compile(r'"errorType":\s*"([^"]*)"')
 _JSON_ERRMSG = re.compile(r'"errorMessage":\s*"([^"]*)"')
@@ -173,7 +178,7 @@ def _error_line(msg: str) -> Parsed:
 def _unhandled(msg: str, rid: str | None) -> dict[str, Any]:
     m = _PYERR.search(msg)
     if m:
-        return {"status": "error", "error_type": m.group(1), "error_message": m.group(2)}
+        return {"status": "error", "error_type": m.group(1), "error_message": m.group(2) or None}
     return {
         "status": "error",
         "error_type": _str(_JSON_ERRTYPE, msg),
@@ -253,11 +258,19 @@ def _classify(msg: str) -> Parsed:
     m = _JAVA.match(msg)
     if m:
         return Parsed("app", uuid_or_none(m.group(2)), m.group(3), m.group(1))
-    if _PYERR.match(msg) or msg.startswith("LAMBDA_WARNING: Unhandled exception"):
-        return Parsed("error", None, "ERROR", evidence=_unhandled(msg, None))
+    line = runtime_line(msg, _UUID)
+    if line is not None:
+        kind, rid, level, ts, ev = line
+        return Parsed(kind, rid, level, ts, ev)
+    if (
+        _PYERR.match(msg)
+        or msg.startswith("LAMBDA_WARNING: Unhandled exception")
+        or is_crash_line(msg)
+    ):
+        return Parsed("error", None, "ERROR", evidence=crash_evidence(msg) or _unhandled(msg, None))
     return Parsed("app")
 
 
 def _level(text: str) -> str:
-    """Normalised level name: WARNING -> WARN, CRITICAL -> FATAL."""
-    return {"WARNING": "WARN", "CRITICAL": "FATAL"}.get(text, text)
+    """Normalised level name: WARNING -> WARN, CRITICAL -> FATAL, INFORMATION (.NET) -> INFO."""
+    return {"WARNING": "WARN", "CRITICAL": "FATAL", "INFORMATION": "INFO"}.get(text, text)

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from analyzer.parse import runtime_text as _rt
+from analyzer.parse.message import PYERR
+
 TS = r"[0-9]{4}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\.[0-9]+)?"
 UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
@@ -82,7 +85,7 @@ _NODE = f"^({TS}Z)\\t({_NS}+)\\t([A-Z]+)\\t"
 _NODE_TEXT = "substr(msg, length(node.ts) + length(node.rid) + length(node.lvl) + 4)"
 _PYAPP = f"^\\[([A-Z]+)\\][\\t ]+({TS}Z)[\\t ]+({_NS}+)"
 _JAVA = f"^({TS}Z) ({_NS}+) (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) "
-_PYERR = "^\\[ERROR\\] ([A-Za-z_][A-Za-z0-9_.]*): ?"
+_PYERR = "^" + PYERR
 _TIMEOUT = f"^({TS}Z) ({_NS}+) Task timed out after ([0-9.]+) seconds"
 
 _JERR = "(jf[5] AND 'ERROR' IN (jx[2], jx[3])) OR (jf[3] AND (jx[3] = 'ERROR' OR jf[4]))"
@@ -91,7 +94,33 @@ level ERROR) or Python's unhandled error (top-level errorType, log_level ERROR o
 
 _RID = "[^ \\t\\n\\r\\f\\\\]"
 """A request id character: no space and no backslash (double-escaped copies)."""
-_LEVEL = "CASE {x} WHEN 'WARNING' THEN 'WARN' WHEN 'CRITICAL' THEN 'FATAL' ELSE {x} END"
+_LEVEL = (
+    "CASE {x} WHEN 'WARNING' THEN 'WARN' WHEN 'CRITICAL' THEN 'FATAL' "
+    "WHEN 'INFORMATION' THEN 'INFO' ELSE {x} END"
+)
+
+# Ruby and .NET lines, runtime crash lines (analyzer.parse.runtime_text, same patterns).
+_RT_LEVEL = "CASE {x} " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _rt.LEVELS.items()) + " END"
+_DN_TEXT = (
+    "substr(msg, length(dn.ts) + length(dn.rid) + 3 "
+    "+ CASE WHEN dn.lvl <> '' THEN length(dn.lvl) + 1 ELSE 0 END)"
+)
+"""The text after a .NET line's time, request id and level label."""
+_DN_LEVEL = _RT_LEVEL.format(
+    x=f"CASE WHEN dn.lvl <> '' THEN dn.lvl "
+    f"ELSE regexp_extract({_DN_TEXT}, '{_rt.DOTNET_BRACKET}', 1) END"
+)
+_DN_ERROR = f"dn.lvl = 'fail' AND regexp_matches({_DN_TEXT}, '{_rt.DOTNET_EXCEPTION}')"
+"""A .NET unhandled exception: `Exception.ToString()` logged at level fail."""
+_RUBY_UNCAUGHT = _rt.RUBY_UNCAUGHT.replace("'", "''")
+_CRASH = (
+    f"regexp_matches(msg, '{_PYERR}') OR starts_with(msg, 'LAMBDA_WARNING: Unhandled exception')"
+    + "".join(f" OR starts_with(msg, '{p}')" for p in (*_rt.CRASH_PREFIXES, *_rt.ERROR_DOC_FIELDS))
+    + " OR msg IN ("
+    + ", ".join(f"'{t}'" for t in _rt.RUBY_HANDLER_ERRORS)
+    + f") OR (contains(msg, ':in ') AND regexp_matches(msg, '{_RUBY_UNCAUGHT}'))"
+)
+"""An unhandled-error or crash line without a request id (message.is_crash_line)."""
 
 
 def _uuid(x: str) -> str:
@@ -176,6 +205,18 @@ WITH l AS ({lines}
     CASE WHEN k0 IS NULL AND substr(msg, 5, 1) = '-' AND contains(msg, 'Z ')
          THEN regexp_extract(msg, '{_JAVA}', ['ts', 'rid', 'lvl']) END AS java
   FROM k
+), x AS (
+  SELECT *,
+    CASE WHEN k0 IS NULL AND coalesce(node.ts, '') = '' AND substr(msg, 5, 1) = '-'
+         AND contains(msg, chr(9))
+         THEN regexp_extract(msg, '{_rt.DOTNET_LOG}', ['ts', 'rid', 'lvl']) END AS dn,
+    CASE WHEN k0 IS NULL AND substr(msg, 2, 3) = ', ['
+         THEN regexp_extract(msg, '{_rt.RUBY_LOG}', ['ts', 'lvl', 'rid']) END AS rb,
+    CASE WHEN k0 IS NULL AND starts_with(msg, '[') AND coalesce(py.ts, '') = ''
+         THEN nullif(regexp_extract(msg, '{_rt.DOTNET_BRACKET}', 1), '')
+         WHEN k0 IS NULL AND substr(msg, 5, 2) = ': '
+         THEN nullif(regexp_extract(msg, '{_rt.DOTNET_CONSOLE}', 1), '') END AS bl
+  FROM j
 ), c AS (
   SELECT line_no, f_id, f_gfn, f_env, cont, cts, stream, msg,
     CASE
@@ -203,8 +244,9 @@ WITH l AS ({lines}
         ELSE 'app' END
       WHEN py.ts <> '' THEN 'app'
       WHEN java.ts <> '' THEN 'app'
-      WHEN regexp_matches(msg, '{_PYERR}') OR starts_with(msg,
-        'LAMBDA_WARNING: Unhandled exception') THEN 'error'
+      WHEN dn.ts <> '' THEN CASE WHEN {_DN_ERROR} THEN 'error' ELSE 'app' END
+      WHEN rb.ts <> '' OR bl IS NOT NULL THEN 'app'
+      WHEN {_CRASH} THEN 'error'
       ELSE 'app'
     END AS kind0,
     CASE
@@ -223,6 +265,8 @@ WITH l AS ({lines}
       WHEN node.ts <> '' THEN {_uuid("node.rid")}
       WHEN py.ts <> '' THEN {_uuid("py.rid")}
       WHEN java.ts <> '' THEN {_uuid("java.rid")}
+      WHEN dn.ts <> '' THEN {_uuid("dn.rid")}
+      WHEN rb.ts <> '' THEN {_uuid("rb.rid")}
     END AS rid0,
     CASE
       WHEN k0 = 'error' THEN 'ERROR'
@@ -238,8 +282,10 @@ WITH l AS ({lines}
       WHEN node.ts <> '' THEN node.lvl
       WHEN py.ts <> '' THEN {_LEVEL.format(x="py.lvl")}
       WHEN java.ts <> '' THEN java.lvl
-      WHEN regexp_matches(msg, '{_PYERR}') OR starts_with(msg,
-        'LAMBDA_WARNING: Unhandled exception') THEN 'ERROR'
+      WHEN dn.ts <> '' THEN {_DN_LEVEL}
+      WHEN rb.ts <> '' THEN rb.lvl
+      WHEN bl IS NOT NULL THEN {_RT_LEVEL.format(x="bl")}
+      WHEN {_CRASH} THEN 'ERROR'
     END AS level0,
     CASE
       WHEN k0 = 'json' THEN CASE
@@ -254,12 +300,14 @@ WITH l AS ({lines}
       WHEN node.ts <> '' THEN node.ts
       WHEN py.ts <> '' THEN py.ts
       WHEN java.ts <> '' THEN java.ts
+      WHEN dn.ts <> '' THEN dn.ts
+      WHEN rb.ts <> '' THEN rb.ts
     END AS mts,
     CASE WHEN k0 = 'json' AND jf[1] THEN jx[12]
          WHEN k0 = 'json' AND jx[1] = 'platform.initStart' THEN jx[14]
          WHEN gx IS NOT NULL THEN gx[12] END AS fn,
     CASE WHEN k0 = 'json' AND jf[1] THEN jx[13] WHEN gx IS NOT NULL THEN gx[13] END AS env
-  FROM j
+  FROM x
 )
 SELECT line_no, f_id, f_gfn, f_env, NULL::VARCHAR AS reject, cont, coalesce(cts, mts) AS ts, stream,
   nullif(rid0, '') AS rid, level0 AS level,

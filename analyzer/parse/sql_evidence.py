@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from analyzer.parse import runtime_text as _rt
+from analyzer.parse.message import PYERR
 from analyzer.parse.sql import NSP, WS, rx
 
 
@@ -20,7 +22,13 @@ def _ji(i: int) -> str:
 _ST = "CASE WHEN e[2] = 'failure' THEN 'error' ELSE e[2] END"
 _ROOT = "nullif(regexp_extract(e[4], 'Root=(1-[0-9a-fA-F]+-[0-9a-fA-F]+)', 1), '')"
 _TRACE = "nullif(regexp_extract(message, 'TraceId: (1-[0-9a-fA-F]+-[0-9a-fA-F]+)', 1), '')"
-_PYERR_ANY = "\\[ERROR\\] ([A-Za-z_][A-Za-z0-9_.]*): ?([^\\n\\r]*)"
+_PYERR_ANY = PYERR
+_CRASH_TEXT = " OR ".join(f"starts_with(message, '{p}')" for p in _rt.CRASH_PREFIXES)
+"""Node's and Go's fatal crash lines: no type, the line is the message."""
+_RUBY_UNCAUGHT = _rt.RUBY_UNCAUGHT.replace("'", "''")
+_DN_ERR = _rt.DOTNET_LOG + _rt.DOTNET_EXCEPTION.removeprefix("^")
+"""A .NET unhandled exception line: groups 4 and 5 are its type and message."""
+_DN_MATCH = f"contains(message, 'Exception') AND regexp_matches(message, '{_DN_ERR}')"
 
 _V_VERSION = rx(f"^START RequestId: {NSP}+{WS}+Version: ({NSP}+)")
 _V_DURATION = rx(f"RequestId: {NSP}+{WS}+Duration: ([0-9.]+) ms", "f")
@@ -91,15 +99,23 @@ SELECT file_id, line_no, ts, function, env_id, request_id, kind,
        WHEN kind IN ('report', 'init_report') THEN {_V_ETYPE}
        WHEN kind = 'error' AND starts_with(message, 'RequestId: ') THEN
          CASE WHEN contains(message, 'Runtime exited') THEN 'Runtime.ExitError' END
-       WHEN kind = 'error' THEN coalesce({rx(_PYERR_ANY)},
-         {_V_JETYPE})
+       WHEN kind = 'error' THEN CASE WHEN {_CRASH_TEXT} THEN NULL
+         WHEN regexp_matches(message, '{_RUBY_UNCAUGHT}')
+           THEN regexp_extract(message, '{_RUBY_UNCAUGHT}', 2)
+         WHEN {_DN_MATCH} THEN regexp_extract(message, '{_DN_ERR}', 4)
+         ELSE coalesce({rx(_PYERR_ANY)}, {_V_JETYPE}) END
   END AS error_type,
   CASE WHEN js THEN CASE kind WHEN 'lambdascope' THEN e[21]
                               WHEN 'error' THEN CASE WHEN nested THEN e[32] ELSE e[29] END END
        WHEN kind = 'error' AND starts_with(message, 'RequestId: ') THEN
          {_V_RIDERR}
-       WHEN kind = 'error' THEN CASE WHEN regexp_matches(message, '{_PYERR_ANY}')
-         THEN regexp_extract(message, '{_PYERR_ANY}', 2)
+       WHEN kind = 'error' THEN CASE WHEN {_CRASH_TEXT}
+           THEN regexp_extract(message, '^[^\\n\\r]*')
+         WHEN regexp_matches(message, '{_RUBY_UNCAUGHT}')
+           THEN regexp_extract(message, '{_RUBY_UNCAUGHT}', 1)
+         WHEN {_DN_MATCH} THEN regexp_extract(message, '{_DN_ERR}', 5)
+         WHEN regexp_matches(message, '{_PYERR_ANY}')
+           THEN nullif(regexp_extract(message, '{_PYERR_ANY}', 2), '')
          ELSE {_V_JEMSG} END
   END AS error_message,
   CASE WHEN js THEN CASE kind WHEN 'lambdascope' THEN {_jf(22)} END

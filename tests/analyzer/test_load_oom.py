@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,111 @@ def test_legacy_and_modern_oom_share_one_error_group(tmp_path: Path) -> None:
 def test_other_runtime_errors_get_no_invented_message(tmp_path: Path) -> None:
     """A non-OOM runtime error whose logs have no message keeps error_message NULL."""
     assert _load(tmp_path, CRASH_NO_MESSAGE) == [(CRASH, "error", "Runtime.ExitError", None)]
+
+
+RID = "5b0d6c1e-2f3a-4b5c-8d9e-0a1b2c3d4e5f"
+_EXIT = "Status: error\tError Type: Runtime.ExitError"
+LANGUAGE_OOM = {
+    "node heap": _invocation(
+        RID,
+        "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n"
+        " 1: 0xb8ced0 node::Abort() [/var/lang/bin/node]\n",
+        _EXIT,
+    ),
+    "go runtime": _invocation(RID, "fatal error: runtime: out of memory\n\nruntime stack:\n")
+    + f"RequestId: {RID} Error: Runtime exited with error: exit status 2\nRuntime.ExitError\n",
+    "python text": _invocation(
+        RID, "[ERROR] MemoryError\nTraceback (most recent call last):\n", "Status: error"
+    ),
+    "python 3.12 warning": _invocation(
+        RID, "LAMBDA_WARNING: Unhandled exception. The most likely cause...\r[ERROR] MemoryError\n"
+    ),
+    "python json": _invocation(
+        RID,
+        '{"timestamp": "2024-06-18T02:07:06Z", "log_level": "ERROR", "errorMessage": "", '
+        f'"errorType": "MemoryError", "requestId": "{RID}", "stackTrace": []}}\n',
+    ),
+    "java": _invocation(
+        RID,
+        '{"errorMessage":"Java heap space","errorType":"java.lang.OutOfMemoryError",'
+        '"stackTrace":["com.example.Handler.handleRequest(Handler.java:48)"]}\n',
+        _EXIT,
+    ),
+    "ruby runtime": _invocation(
+        RID,
+        'Critical exception from handler\n{\n  "errorMessage": "failed to allocate memory",\n'
+        '  "errorType": "Function<NoMemoryError>",\n  "stackTrace": []\n}\n',
+        _EXIT,
+    ),
+    "ruby uncaught": _invocation(
+        RID, "/var/task/app.rb:30:in `handler': failed to allocate memory (NoMemoryError)\n", _EXIT
+    ),
+    "dotnet": _invocation(
+        RID,
+        f"2024-06-01T11:00:02.000Z\t{RID}\tfail\tSystem.OutOfMemoryException: Exception of "
+        "type 'System.OutOfMemoryException' was thrown.\n   at Orders.Function.Load()\n",
+    ),
+    "lambdascope record": _invocation(
+        RID,
+        f'{{"lambdascope":1,"request_id":"{RID}","outcome":"error","error_type":"MemoryError",'
+        '"error_message":"","duration_ms":900}\n',
+    ),
+}
+
+
+@pytest.mark.parametrize("engine", ["auto", "python"])
+@pytest.mark.parametrize("shape", sorted(LANGUAGE_OOM))
+def test_language_oom_text_is_out_of_memory(tmp_path: Path, shape: str, engine: str) -> None:
+    """A failed invocation whose runtime printed its out-of-memory error is Runtime.OutOfMemory."""
+    rows = _load(tmp_path, LANGUAGE_OOM[shape], engine)
+    assert [(r[0], r[1], r[2]) for r in rows] == [(RID, "error", "Runtime.OutOfMemory")]
+
+
+@pytest.mark.parametrize("engine", ["auto", "python"])
+def test_oom_words_in_a_successful_invocation_change_nothing(tmp_path: Path, engine: str) -> None:
+    """An app line merely mentioning MemoryError in an invocation that succeeded stays success."""
+    text = _invocation(
+        RID, f"[WARNING]\t2024-06-02T09:00:05.000Z\t{RID}\tretrying after MemoryError\n"
+    )
+    assert _load(tmp_path, text, engine) == [(RID, "success", None, None)]
+
+
+@pytest.mark.parametrize("engine", ["auto", "python"])
+def test_oom_words_in_an_app_line_of_another_failure(tmp_path: Path, engine: str) -> None:
+    """Only error lines count: an INFO line naming the heap limit does not make a crash OOM."""
+    text = _invocation(
+        RID,
+        f"2024-06-02T08:00:00.020Z\t{RID}\tWARN\tJavaScript heap out of memory risk\n",
+        _EXIT,
+    )
+    assert _load(tmp_path, text, engine) == [(RID, "error", "Runtime.ExitError", None)]
+
+
+def test_killed_below_memory_size_is_not_oom(tmp_path: Path) -> None:
+    """`signal: killed` with max memory under the memory size stays a runtime exit error."""
+    text = _invocation(
+        RID, f"RequestId: {RID} Error: Runtime exited with error: signal: killed\n"
+    ).replace("Max Memory Used: 1024 MB", "Max Memory Used: 300 MB")
+    rows = _load(tmp_path, text)
+    assert [(r[1], r[2]) for r in rows] == [("error", "Runtime.ExitError")]
+
+
+def test_ruby_error_document_in_one_cloudwatch_event_is_oom(tmp_path: Path) -> None:
+    """get-log-events JSON: Ruby's whole indented error document is one message, still OOM."""
+    messages = [
+        f"START RequestId: {RID} Version: $LATEST\n",
+        "Critical exception from handler\n",
+        '{\n  "errorMessage": "failed to allocate memory",\n'
+        '  "errorType": "Function<NoMemoryError>",\n  "stackTrace": []\n}\n',
+        f"END RequestId: {RID}\n",
+        f"REPORT RequestId: {RID}\tDuration: 5.0 ms\tBilled Duration: 5 ms\t{_MEM}{_EXIT}\n",
+    ]
+    events = [{"timestamp": 1717228800000 + i, "message": m} for i, m in enumerate(messages)]
+    text = json.dumps({"events": events, "nextForwardToken": "f/1"})
+    f = tmp_path / "aws" / "lambda" / "ruby-fn" / "events.json"
+    f.parent.mkdir(parents=True)
+    f.write_text(text)
+    con = open_db(None)
+    load_paths(con, [str(tmp_path)])
+    rows = con.sql("SELECT outcome, error_type, error_message FROM invocations").fetchall()
+    assert rows == [("error", "Runtime.OutOfMemory", "failed to allocate memory")]

@@ -1,4 +1,4 @@
-"""`lambdascope query` in-process over a stored --db: results, formats, SQL errors."""
+"""`lambdascope query` in-process over a stored --db: results, formats, SQL errors, read-only."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from analyzer.cli import main
@@ -189,3 +190,29 @@ def test_in_memory_query_refuses_writes_too(
     assert main(["query", sql, str(logs)]) == 1
     assert "COPY statements are not run" in capsys.readouterr().err
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_db_of_another_data_version_is_refused(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A --db another lambdascope version wrote says so and what to do, exit 1, file unchanged."""
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE meta SET value = '0' WHERE key = 'data_version'")
+    con.close()
+    before = _digest(db)
+    assert main(["query", "select 1", "--db", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert "another lambdascope version" in err and "delete it or choose another --db" in err
+    assert _digest(db) == before
+
+
+def test_foreign_duckdb_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A DuckDB file without lambdascope's tables is named as such, exit 1, file unchanged."""
+    path = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    con.close()
+    before = _digest(path)
+    assert main(["query", "select * from t", "--db", str(path)]) == 1
+    assert "holds no lambdascope tables" in capsys.readouterr().err
+    assert _digest(path) == before

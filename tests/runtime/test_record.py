@@ -224,6 +224,44 @@ def test_fast_renderer_matches_json_encoder() -> None:
     assert render_line(None, "msg", rec) == expected
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"remaining_ms": None, "timeout_ms": None, "memory_mb": None},
+        {"function": None, "version": None, "request_id": None},
+        {"memory_mb": True},
+        {"timeout_ms": 3000.0},
+    ],
+)
+def test_fast_renderer_matches_json_encoder_for_nulls_and_odd_numbers(
+    changes: dict[str, Any],
+) -> None:
+    """Null numbers and names, a bool or float where an int belongs: still json.dumps' text."""
+    rec: dict[str, Any] = {
+        "lambdascope": 1, "ts": "2026-11-25T10:00:00.123Z", "function": "fn",
+        "version": "$LATEST", "request_id": "id-1", "cold_start": False, "init_type": "on-demand",
+        "duration_ms": 1.5, "remaining_ms": 2987, "timeout_ms": 3000, "outcome": "success",
+        "trigger": "http", "source": "apigw-v2", "memory_mb": 256, "max_rss_mb": 61,
+        "env_id": "3893", "seq": 2, "overhead_us": 38,
+    }  # fmt: skip
+    rec.update(changes)
+    expected = json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert render_line(None, "msg", rec) == expected
+
+
+def test_record_with_a_foreign_key_in_place_of_ours_renders_as_json() -> None:
+    """18 keys of which one is not ours (seq missing): the line is json.dumps' text."""
+    rec: dict[str, Any] = {
+        "lambdascope": 1, "ts": "2026-11-25T10:00:00.123Z", "function": "fn",
+        "version": "$LATEST", "request_id": "id-1", "cold_start": False, "init_type": "on-demand",
+        "duration_ms": 1.5, "remaining_ms": 2987, "timeout_ms": 3000, "outcome": "success",
+        "trigger": "http", "source": "apigw-v2", "memory_mb": 256, "max_rss_mb": 61,
+        "env_id": "3893", "user": "x", "overhead_us": 38,
+    }  # fmt: skip
+    expected = json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert render_line(None, "msg", rec) == expected
+
+
 def test_renderer_falls_back_for_unexpected_values() -> None:
     """A null number or a non-str name still renders as valid JSON (via the encoder)."""
     rec = {"lambdascope": 1, "function": object(), "remaining_ms": None}
@@ -297,3 +335,30 @@ def test_shrinking_clips_every_long_string_field() -> None:
     line = render_line(None, "msg", rec)
     assert len(line.encode()) - 1 <= 512
     assert json.loads(line)["ts"] == ts
+
+
+def test_line_under_512_characters_but_over_512_bytes_is_clipped() -> None:
+    """A multi-byte line of at most 512 characters but more UTF-8 bytes is still clipped."""
+    rt, inv = _fresh_invocation()
+    rec = rt._full_record(inv, "success", None, 0.01, 100, True)
+    rec.update(function="é" * 40, request_id="8f3e2a4c-1b7d-4c1e-9e55-0c9a1f3d2b10")
+    rec.update(trace_id="1-5759e988-bd862e3fe1be46a994272793", env_id="0123456789abcdef" * 2)
+    rec.update(overhead_us=38, max_rss_mb=61, seq=1)
+    unbounded = json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
+    assert len(unbounded) <= 512 < len(unbounded.encode())
+    line = render_line(None, "msg", rec)
+    assert len(line.encode()) - 1 <= 512
+
+
+@pytest.mark.parametrize(
+    ("t", "expected"),
+    [
+        (1795644000.0, "2026-11-25T22:00:00.000Z"),
+        (1795644000.0429, "2026-11-25T22:00:00.042Z"),
+        (1795644001.9999, "2026-11-25T22:00:01.999Z"),
+        (1795644000.5, "2026-11-25T22:00:00.500Z"),
+    ],
+)
+def test_timestamp_is_iso_utc_with_milliseconds_truncated(t: float, expected: str) -> None:
+    """ts is ISO-8601 UTC with the milliseconds of the instant, truncated, per second."""
+    assert _record.iso_ts(t) == expected

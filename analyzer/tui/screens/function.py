@@ -68,6 +68,8 @@ class Detail:
     """None when the error-groups tab was hidden: queried when it is shown."""
     slowest: list[dict[str, Any]]
     sizing: pricing.RightSizing | None
+    note: str | None = None
+    """Why there are no single invocations (an aggregated --insights load), else None."""
 
 
 def bucket_label(seconds: int) -> str:
@@ -191,6 +193,7 @@ class FunctionScreen(DataScreen):
             yield Static("", id="sizing")
         with TabbedContent(id="tabs"):
             with TabPane("Slowest invocations", id="tab-slowest"):
+                yield Static("", id="slowest-note")
                 yield DataView("slowest", SLOWEST, id="slowest", fixed_columns=1)
             with TabPane("Error groups", id="tab-groups"):
                 yield DataView("error-groups", GROUPS, id="groups")
@@ -232,6 +235,7 @@ class FunctionScreen(DataScreen):
             groups=groups,
             slowest=views.slowest(con, f, limit=50),
             sizing=views.right_sizing(con, f),
+            note=views.drilldown_note(con),
         )
 
     def show(self, data: Any) -> None:
@@ -256,6 +260,10 @@ class FunctionScreen(DataScreen):
         self.sizing = data.sizing
         self.query_one("#sizing", Static).update(sizing_text(data.sizing))
         self.query_one("#slowest", DataView).set_data(data.slowest)
+        note = self.query_one("#slowest-note", Static)
+        note.update(Text(data.note or ""))
+        note.display = data.note is not None
+        self.query_one("#slowest", DataView).display = data.note is None  # no empty table
         self.query_one("#groups", DataView).set_data(data.groups or [])
         self.groups_loaded = data.groups is not None
         if not self.groups_loaded and self._groups_tab():  # the tab opened meanwhile

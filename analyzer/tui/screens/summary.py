@@ -49,8 +49,15 @@ def totals_line(t: dict[str, Any]) -> Text:
         f"{fmt.count(t['timeouts'])} timeouts · {fmt.count(t['cold_starts'])} cold starts · "
         f"read {fmt.count(t['files'])} files, {fmt.count(t['lines'])} lines, "
         f"{fmt.count(t['rejected'])} rejected · durations in ms · "
-        "cost: on-demand us-east-1 (p: prices)" + _untimed(t)
+        "cost: on-demand us-east-1 (p: prices)" + _untimed(t) + _aggregated(t)
     )
+
+
+def _aggregated(t: dict[str, Any]) -> str:
+    """The note of an aggregated --insights load: estimated percentiles, no single calls."""
+    if not t.get("aggregated"):
+        return ""
+    return " · aggregated by Logs Insights: percentiles estimated (±4.5 %), failed invocations only"
 
 
 def _untimed(t: dict[str, Any]) -> str:

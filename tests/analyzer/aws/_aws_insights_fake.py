@@ -9,6 +9,7 @@ query's time range and capped like the service.
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import uuid
@@ -69,6 +70,62 @@ def _binned(rows: list[dict[str, Any]], width_ms: int, field: str) -> list[dict[
     ]
 
 
+def _bucket(value: float) -> int:
+    """The duration bucket Logs Insights computes for STATS_QUERY / INIT_QUERY."""
+    return math.floor(math.log(max(value, 0.01)) * 8 / math.log(2))
+
+
+def _num(value: float) -> str:
+    """A number as GetQueryResults renders it."""
+    return f"{value:g}" if value == int(value) else repr(value)
+
+
+def _stats(
+    rows: list[dict[str, Any]], width_ms: int, label: str, init: bool
+) -> list[dict[str, Any]]:
+    """Rows of the stats-by-bin query (or the init one) over REPORT rows, as the service."""
+    groups: dict[tuple[str, int, bool, int], list[dict[str, Any]]] = {}
+    for r in rows:
+        if init and "@initDuration" not in r:
+            continue
+        value = float(r["@initDuration"] if init else r["@duration"])
+        key = (r["@log"], r["_ms"] // width_ms * width_ms, "@initDuration" in r, _bucket(value))
+        groups.setdefault(key, []).append(r)
+    out: list[dict[str, Any]] = []
+    for (log, t, cold, bucket), found in groups.items():
+        when = datetime.fromtimestamp(t / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S.000")
+        row: dict[str, Any] = {"_ms": t, "@log": log, label: when, "bucket": str(bucket)}
+        if init:
+            inits = [float(r["@initDuration"]) for r in found]
+            row |= {"cold_starts": str(len(found)), "init_sum": _num(sum(inits)),
+                    "init_min": _num(min(inits)), "init_max": _num(max(inits))}  # fmt: skip
+        else:
+            d = [float(r["@duration"]) for r in found]
+            row |= {
+                "cold": "1" if cold else "0", "invocations": str(len(found)),
+                "errors": str(sum(r.get("status") == "error" for r in found)),
+                "timeouts": str(sum(r.get("status") == "timeout" for r in found)),
+                "durations": str(len(d)), "duration_sum": _num(sum(d)),
+                "duration_min": _num(min(d)), "duration_max": _num(max(d)),
+                "billed_sum": _num(sum(float(r["@billedDuration"]) for r in found)),
+                "memory_size": max(r["@memorySize"] for r in found),
+                "max_memory_used": max(r["@maxMemoryUsed"] for r in found),
+            }  # fmt: skip
+        out.append(row)
+    return out
+
+
+def _matches(query: str, row: dict[str, Any]) -> bool:
+    """Whether a REPORT row passes the query's extra filter (Status, request ids, streams)."""
+    if "/Status: (error|timeout)/" in query:
+        return row.get("status") in {"error", "timeout"}
+    for field in ("@requestId", "@logStream"):
+        listed = re.search(re.escape(field) + r" in \[(.*?)\] \|", query)
+        if listed:
+            return row.get(field) in json.loads(f"[{listed.group(1)}]")
+    return True
+
+
 class FakeInsights:
     """Serves `rows` (each with '_ms') to StartQuery/GetQueryResults; context manager.
 
@@ -86,6 +143,8 @@ class FakeInsights:
         self.queries: list[str] = []
         self.returned: list[int] = []
         """Rows each StartQuery matched (capped), in order."""
+        self.served: list[tuple[str, list[dict[str, Any]]]] = []
+        """(query, rows returned) of each StartQuery, in order."""
         self._queries: dict[str, dict[str, Any]] = {}
         fake = self
 
@@ -119,12 +178,20 @@ class FakeInsights:
                 r for r in self.rows
                 if lo <= r["_ms"] <= hi and (r.get("_kind") == "line") == lines
             ]  # fmt: skip
-            binned = re.search(r"by bin\((\d+)([mhd])\)", body["queryString"])
-            if binned:
+            query = body["queryString"]
+            hits = [r for r in hits if lines or _matches(query, r)]
+            binned = re.search(r"by bin\((\d+)([mhd])\)", query)
+            agg = re.search(r"by @log, bin\((\d+)([mhd])\)", query)
+            if agg:
+                unit = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}[agg.group(2)]
+                label = f"bin({agg.group(1)}{agg.group(2)})"
+                hits = _stats(hits, int(agg.group(1)) * unit, label, "cold_starts" in query)
+            elif binned:
                 unit = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}[binned.group(2)]
                 hits = _binned(hits, int(binned.group(1)) * unit, binned.group(0)[3:])
             self._queries[qid] = {"rows": hits[: self.cap], "polls": 0}
             self.returned.append(min(len(hits), self.cap))
+            self.served.append((query, hits[: self.cap]))
             return {"queryId": qid}
         q = self._queries[body["queryId"]]
         q["polls"] += 1

@@ -1,0 +1,214 @@
+"""`analyze --insights`, aggregated: stats rows for the counts, single rows only for failures.
+
+Per group chunk and planned window: STATS_QUERY and INIT_QUERY (counts, sums, extremes and
+histograms per bin), FAILED_QUERY (REPORT lines with `Status: error|timeout`) and
+ERRORS_QUERY (the failure lines a REPORT does not show). Failure lines are tied to their
+REPORT as the per-invocation load does: a line naming a request id fetches that REPORT
+(REPORTS_BY_ID), a line without one the REPORTs of its log stream just after it
+(REPORTS_BY_STREAM, LOOKAHEAD_S). Failed invocations are few: they load as single
+invocations (error groups and their log lines work), and each one whose outcome differs from
+its REPORT `Status:` adds a +/-1 correction to the aggregates, so errors and timeouts are
+exact, as a file load counts them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
+
+import duckdb
+
+from analyzer.aws._insights_errors import ERRORS_QUERY, error_marks, request_id_in
+from analyzer.aws._insights_rows import QUERY, insert_rows, parse_ts, to_invocation
+from analyzer.aws._insights_stats import (
+    INIT_QUERY,
+    STATS_QUERY,
+    Stage,
+    agg_bin,
+    correction,
+    init_record,
+    plan_windows,
+    stats_record,
+)
+
+Rows = list[dict[str, str]]
+Collect = Callable[[list[str], tuple[int, int], str], Rows]
+"""Rows of a query over groups and a window, split at the row cap (insights._collect)."""
+
+_REST = QUERY.removeprefix('filter @type = "REPORT"')
+FAILED_QUERY = 'filter @type = "REPORT" and @message like /Status: (error|timeout)/' + _REST
+"""REPORT lines of invocations that failed by their own Status (errors.query's subset)."""
+REPORTS_BY_ID = 'filter @type = "REPORT" and @requestId in [{items}]' + _REST
+REPORTS_BY_STREAM = 'filter @type = "REPORT" and @logStream in [{items}]' + _REST
+"""REPORT rows of named requests / log streams (failure lines' invocations)."""
+
+IDS_PER_QUERY = 100
+STREAMS_PER_QUERY = 50
+"""Names per lookup query (a query string holds at most 10,000 characters)."""
+
+LOOKAHEAD_S = 60
+"""How long after a failure line without a request id its REPORT is looked for."""
+
+REPORT_WITHIN_S = 900
+"""How far from a failure line naming a request its REPORT is looked for (Lambda's longest
+run: the line is written during the invocation, or a legacy timeout line just after)."""
+
+CONCURRENCY = 4
+MAX_GROUPS = 50
+
+
+def _batches(names: Iterable[str], size: int) -> list[str]:
+    """`names` as comma-joined quoted lists of at most `size` each."""
+    items = sorted(set(names))
+    return [
+        ", ".join(json.dumps(n) for n in items[i : i + size]) for i in range(0, len(items), size)
+    ]
+
+
+Lookup = tuple[str, tuple[int, int]]
+"""A query and the window it runs over."""
+
+
+def _clusters(
+    items: list[tuple[int, str]], before: int, after: int, start: int, end: int
+) -> list[tuple[tuple[int, int], list[str]]]:
+    """(window, names) per run of (epoch second, name) items less than before + after apart;
+    each window spans its items from `before` s earlier to `after` s later, within the range."""
+    out: list[tuple[tuple[int, int], list[str]]] = []
+    run: list[tuple[int, str]] = []
+    for item in [*sorted(items), None]:
+        if run and (item is None or item[0] > run[-1][0] + before + after):
+            window = (max(start, run[0][0] - before), min(end, run[-1][0] + after))
+            out.append((window, [name for _, name in run]))
+            run = []
+        if item is not None:
+            run.append(item)
+    return out
+
+
+def lookups(lines: Rows, known: set[str], start: int, end: int) -> list[Lookup]:
+    """(query, window) pairs fetching the REPORTs that failure `lines` point at: by request
+    id within REPORT_WITHIN_S of the line, else by log stream up to LOOKAHEAD_S after it."""
+    named: list[tuple[int, str]] = []
+    loose: list[tuple[int, str]] = []
+    for row in lines:
+        rid = row.get("@requestId") or request_id_in(row.get("@message", ""))
+        ts = parse_ts(row.get("@timestamp", ""))
+        if ts is None:
+            continue
+        epoch = int(ts.replace(tzinfo=UTC).timestamp())
+        if rid and rid not in known:
+            named.append((epoch, rid))
+        elif not rid:
+            loose.append((epoch, row.get("@logStream", "")))
+    out: list[Lookup] = []
+    for window, ids in _clusters(named, REPORT_WITHIN_S, REPORT_WITHIN_S, start, end):
+        out += [(REPORTS_BY_ID.format(items=b), window) for b in _batches(ids, IDS_PER_QUERY)]
+    for window, streams in _clusters(loose, 0, LOOKAHEAD_S, start, end):
+        out += [
+            (REPORTS_BY_STREAM.format(items=b), window)
+            for b in _batches(streams, STREAMS_PER_QUERY)
+        ]
+    return out
+
+
+def load_aggregated(
+    con: duckdb.DuckDBPyConnection,
+    groups: list[str],
+    start: int,
+    end: int,
+    collect: Collect,
+    row_cap: int,
+) -> int:
+    """Aggregate [start, end] of `groups` in Logs Insights into `aggregates`; return the
+    invocations counted (this load)."""
+    with Stage() as stage:
+        reports, lines = _collect_all(stage, groups, start, end, collect, row_cap)
+        width = agg_bin(start, end)[1]
+        marks = error_marks(reports.values(), lines)
+        failed: Rows = []
+        for row in reports.values():
+            values = to_invocation(row, marks)
+            if values is not None and values[13] != "success":
+                failed.append(row)
+                stage.add([correction(row, values[13], width)])
+        _forget(con, sorted(stage.functions))
+        path = "insights:" + ",".join(groups)
+        con.execute("DELETE FROM files WHERE format = 'insights-aggregates' AND path = ?", [path])
+        before = _counted(con)
+        stage.load(con)
+    insert_rows(con, groups, failed, marks, record_file=False)  # events get the next file id
+    counted = _counted(con) - before
+    con.execute(
+        "INSERT INTO files (file_id, path, fingerprint, format, lines, events, rejected,"
+        " loaded_at) SELECT coalesce(max(file_id), 0) + 1, ?, ?, 'insights-aggregates', ?, ?, 0,"
+        " now() FROM files",
+        [path, f"insights-{time.time_ns()}", counted, counted],
+    )
+    return counted
+
+
+def _collect_all(
+    stage: Stage, groups: list[str], start: int, end: int, collect: Collect, row_cap: int
+) -> tuple[dict[str, dict[str, str]], Rows]:
+    """Run every query of the load: stats and init rows go to `stage` as they arrive; return
+    the REPORT rows of failed invocations (by request id) and the failure lines."""
+    name, width = agg_bin(start, end)
+    reports: dict[str, dict[str, str]] = {}
+    lines: Rows = []
+    for i in range(0, len(groups), MAX_GROUPS):
+        chunk = groups[i : i + MAX_GROUPS]
+        windows = plan_windows(start, end, width, len(chunk), row_cap)
+
+        def run(query: str, chunk: list[str] = chunk) -> Callable[[tuple[int, int]], Rows]:
+            return lambda window: collect(chunk, window, query)
+
+        with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+            for rows in pool.map(run(STATS_QUERY.format(bin=name)), windows):
+                stage.add(stats_record(x, width) for x in rows)
+            for rows in pool.map(run(INIT_QUERY.format(bin=name)), windows):
+                stage.add(init_record(x, width) for x in rows)
+            found: Rows = []
+            for rows in pool.map(run(FAILED_QUERY), windows):
+                found += rows
+            chunk_lines: Rows = []
+            for rows in pool.map(run(ERRORS_QUERY), windows):
+                chunk_lines += rows
+            reports.update((r["@requestId"], r) for r in found if r.get("@requestId"))
+            todo = lookups(chunk_lines, set(reports), start, end)
+
+            def fetch(lookup: Lookup, chunk: list[str] = chunk) -> Rows:
+                return collect(chunk, lookup[1], lookup[0])
+
+            for rows in pool.map(fetch, todo):
+                reports.update((r["@requestId"], r) for r in rows if r.get("@requestId"))
+            lines += chunk_lines
+    return reports, lines
+
+
+def _forget(con: duckdb.DuckDBPyConnection, functions: list[str]) -> None:
+    """Drop what an earlier aggregated load stored for `functions`: a re-run replaces it
+    (adding would count its invocations twice)."""
+    if not functions:
+        return
+    marks = ", ".join("?" * len(functions))
+    con.execute(f"DELETE FROM aggregates WHERE function IN ({marks})", functions)
+    con.execute(
+        "DELETE FROM events WHERE request_id IN (SELECT request_id FROM invocations"
+        f" WHERE source = 'insights' AND function IN ({marks}))",
+        functions,
+    )
+    con.execute(
+        f"DELETE FROM invocations WHERE source = 'insights' AND function IN ({marks})", functions
+    )
+
+
+def _counted(con: duckdb.DuckDBPyConnection) -> int:
+    """Invocations the aggregates count so far."""
+    row = con.execute(
+        "SELECT coalesce(sum(invocations), 0) FROM aggregates WHERE kind = 'report'"
+    ).fetchone()
+    return int(row[0]) if row else 0
