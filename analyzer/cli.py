@@ -172,7 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
         "run SQL over the loaded tables (invocations, events, environments, files, rejects)",
         'lambdascope query "select function, count(*) from invocations group by 1" logs/',
     )
-    p.add_argument("sql", metavar="SQL", help="the SQL statement to run")
+    p.add_argument(
+        "sql",
+        metavar="SQL",
+        help="the SQL to run; it only reads: SELECT/WITH/DESCRIBE/SHOW/SUMMARIZE, EXPLAIN and "
+        "PRAGMA table_info run, anything that writes (INSERT, UPDATE, DELETE, CREATE, DROP, "
+        "ALTER, ATTACH, COPY ... TO, EXPORT, SET, setting PRAGMAs, CHECKPOINT) is refused with "
+        "exit 1, and no other file is read or written. --db is opened read-only for the SQL "
+        "(PATHs given with it are loaded into it first). Save results with --format csv|json "
+        "> FILE",
+    )
     _add_common(p)
     _add_format(p)
 

@@ -10,7 +10,8 @@ EXPLAIN and PRAGMA are refused before they run, and the SQL runs with DuckDB's f
 access off and its settings locked: no INSERT/UPDATE/DELETE/CREATE/DROP, no COPY ... TO or
 EXPORT writing files, no ATTACH, no read_csv of other files, no SET or setting PRAGMA. A `--db`
 file is opened read-only for the SQL (after loading any PATHs into it), so it is byte-identical
-afterwards; a `--db` naming no file gives empty tables and creates none. A refused statement
+afterwards; a `--db` naming no file gives empty tables (with a note on stderr, as a mistyped
+path looks the same) and creates none. A refused statement
 or an SQL error is reported in one line with exit 1, never a traceback.
 """
 
@@ -110,7 +111,12 @@ def _connect(args: argparse.Namespace) -> duckdb.DuckDBPyConnection | int:
     if db and not input_paths(args) and not Path(db).expanduser().exists():
         from analyzer.store import open_db
 
-        return open_db(None)  # nothing loaded yet: empty tables, and no file is created
+        say(
+            "query",
+            f"note: no database at {db!r} yet, so every table is empty (nothing is created); "
+            f"load logs into it first: lambdascope report --db {db} logs/",
+        )
+        return open_db(None)
     if not db or input_paths(args):
         loaded = open_and_load(args, "query")
         if isinstance(loaded, int) or not db:

@@ -160,6 +160,16 @@ def test_missing_db_file_is_not_created(tmp_path: Path, capsys: pytest.CaptureFi
     assert list(tmp_path.iterdir()) == []
 
 
+def test_missing_db_file_is_named_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A --db naming no file says so (a mistyped path would otherwise look like no data)."""
+    path = tmp_path / "typo.duckdb"
+    assert main(["query", "select 1", "--db", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "no database at" in err and str(path) in err and err.count("\n") == 1
+
+
 def test_paths_load_into_db_then_sql_reads_only(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from analyzer import store
+
 ROOT = Path(__file__).resolve().parents[2]
 EXE = ROOT / ".venv" / "bin" / "lambdascope"
 
@@ -193,6 +195,7 @@ def test_query_sql_error_has_no_traceback(logs: Path) -> None:
 def test_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
     """`lambdascope query ... | head -1` ends quietly: exit 0, nothing on stderr."""
     db = tmp_path / "x.duckdb"
+    store.open_db(db).close()  # an (empty) database: no note about a missing one on stderr
     script = f"'{EXE}' query 'select * from range(300000)' --db '{db}' | head -1"
     proc = subprocess.run(
         ["bash", "-o", "pipefail", "-c", script],
