@@ -54,9 +54,13 @@ Row = dict[str, Any]
 
 
 def present(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the database holds aggregates (an aggregated --insights load)."""
+    """Whether the database holds aggregates instead of invocations: an aggregated --insights
+    load, its failed invocations aside (invocations loaded otherwise, from files say, win)."""
     try:
-        row = con.execute("SELECT EXISTS (SELECT 1 FROM aggregates)").fetchone()
+        row = con.execute(
+            "SELECT EXISTS (SELECT 1 FROM aggregates) AND NOT EXISTS (SELECT 1 FROM invocations"
+            " WHERE source IS DISTINCT FROM 'insights')"
+        ).fetchone()
     except duckdb.CatalogException:  # a database made without schema.sql's newest table
         return False
     return bool(row and row[0])

@@ -351,3 +351,19 @@ async def test_dashboard_error_group_opens_the_failed_invocation(moto: MotoServe
         await settle(pilot, InvocationScreen)
         assert isinstance(app.screen, InvocationScreen) and app.screen.request_id == example
         assert f"REPORT RequestId: {example}" in screen_text(app)
+
+
+def test_invocations_from_files_win_over_aggregates(moto: MotoServer, tmp_path: Path):
+    """A database holding aggregates and invocations loaded from files reports the files'."""
+    from test_insights import ERR_LOG
+
+    from analyzer.load import load_paths
+
+    con = open_db(None)
+    with FakeInsights(_rows([40.0] * 40)) as fake:
+        _load(fake, con)
+    log = tmp_path / "err.log"
+    log.write_text(ERR_LOG.format(rid="33333333-2222-3333-4444-555555555555"), encoding="utf-8")
+    load_paths(con, [str(log)], function="orders")
+    assert not aggregates.present(con)
+    assert queries.summary(con)["totals"]["invocations"] == 1 + 8  # file: 1, insights failures: 8
