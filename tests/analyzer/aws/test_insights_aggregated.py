@@ -367,3 +367,29 @@ def test_invocations_from_files_win_over_aggregates(moto: MotoServer, tmp_path: 
     load_paths(con, [str(log)], function="orders")
     assert not aggregates.present(con)
     assert queries.summary(con)["totals"]["invocations"] == 1 + 8  # file: 1, insights failures: 8
+
+
+def test_dashboard_series_counts_add_up_and_p99_is_within_the_bound(moto: MotoServer):
+    """Per time bucket the series counts add up to the totals and each p99 is within the
+    bound of that bucket's true p99."""
+    from analyzer import views
+    from analyzer.filters import Filters
+
+    durations = _lognormal(1800, seed=5)
+    rows = _rows(durations, step_ms=2000)  # one hour
+    con = open_db(None)
+    with FakeInsights(rows) as fake:
+        _load(fake, con)
+    series = views.timeseries(con, Filters(function="orders"))
+    truth: dict[int, list[float]] = {}
+    for r in rows:
+        if r["@log"].endswith("/orders"):
+            key = r["_ms"] // 1000 // series.bucket_seconds
+            truth.setdefault(key, []).append(float(r["@duration"]))
+    by_bucket = {int(r["bucket"].replace(tzinfo=UTC).timestamp()) // series.bucket_seconds: r
+                 for r in series.rows}  # fmt: skip
+    assert sum(r["invocations"] for r in series.rows) == 900
+    assert by_bucket.keys() == truth.keys()
+    for key, values in truth.items():
+        true = _quantile_cont(values, 0.99)
+        assert abs(by_bucket[key]["p99"] / true - 1) <= aggregates.ERROR_BOUND + 1e-9
