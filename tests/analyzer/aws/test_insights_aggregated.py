@@ -14,7 +14,7 @@ from _aws_insights_fake import FakeInsights, line_row, report_row
 from _support.moto_server import MotoServer
 
 from analyzer import aggregates, queries, report
-from analyzer.aws._insights_agg import FAILED_QUERY
+from analyzer.aws._insights_agg import FAILURES_QUERY
 from analyzer.aws._insights_stats import INIT_QUERY, STATS_QUERY, agg_bin
 from analyzer.aws.insights import load_insights, normalize_query
 from analyzer.store import open_db
@@ -119,10 +119,10 @@ def test_a_week_is_aggregated_in_hourly_bins():
 
 
 def test_query_files_are_the_queries_the_loader_runs():
-    """stats_by_bin, init_by_bin and failed_invocations .query files equal the code's queries."""
+    """stats_by_bin, init_by_bin and failures .query files equal the code's queries."""
     for name, query in (("stats_by_bin", STATS_QUERY.format(bin="1h")),
                         ("init_by_bin", INIT_QUERY.format(bin="1h")),
-                        ("failed_invocations", FAILED_QUERY)):  # fmt: skip
+                        ("failures", FAILURES_QUERY)):  # fmt: skip
         text = (REPO / f"dashboards/insights/{name}.query").read_text(encoding="utf-8")
         assert normalize_query(text) == normalize_query(query), name
 
@@ -210,3 +210,14 @@ def test_analyze_insights_into_a_pipe_says_percentiles_are_estimated(
     out, err = capsys.readouterr()
     assert next(ln for ln in out.splitlines() if ln.startswith("orders ")).split()[1] == "5"
     assert "percentiles estimated within 4.43 %" in err
+
+
+def test_a_quiet_range_costs_three_scans_per_window(moto: MotoServer):
+    """Two hours of two functions (120 one-minute bins, two windows) cost three scans per
+    window: stats, init, failures (failed REPORTs and failure lines share one); no lookups
+    when REPORT Status says every failure."""
+    con = open_db(None)
+    with FakeInsights(data.rows([25.0] * 50)) as fake:
+        data.load(fake, con)
+    assert len(set(fake.started)) == 2 and len(fake.started) == 6
+    assert queries.summary(con)["totals"]["errors"] == 5
