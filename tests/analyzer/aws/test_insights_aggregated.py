@@ -221,3 +221,31 @@ def test_a_quiet_range_costs_three_scans_per_window(moto: MotoServer):
         data.load(fake, con)
     assert len(set(fake.started)) == 2 and len(fake.started) == 6
     assert queries.summary(con)["totals"]["errors"] == 5
+
+
+def test_moto_round_trips_the_aggregated_queries(moto: MotoServer):
+    """Against moto (which answers the protocol, not the query) an aggregated load runs every
+    query and loads nothing it cannot read: zero invocations, no error."""
+    import time
+
+    logs = moto.client("logs")
+    logs.create_log_group(logGroupName="/aws/lambda/orders")
+    logs.create_log_stream(logGroupName="/aws/lambda/orders", logStreamName="s")
+    logs.put_log_events(
+        logGroupName="/aws/lambda/orders", logStreamName="s",
+        logEvents=[{"timestamp": int(time.time() * 1000),
+                    "message": "REPORT RequestId: x\tDuration: 1 ms"}],
+    )  # fmt: skip
+    con = open_db(None)
+    assert load_insights(con, ["/aws/lambda/orders"], endpoint_url=moto.endpoint,
+                         region="us-east-1", sleep=lambda s: None, aggregate=True) == 0  # fmt: skip
+    assert queries.summary(con)["totals"]["invocations"] == 0
+
+
+def test_missing_group_in_aggregated_mode_is_clear(moto: MotoServer):
+    """A log group that does not exist raises AwsError naming the problem, as per invocation."""
+    from analyzer.aws import AwsError
+
+    with pytest.raises(AwsError, match="not found"):
+        load_insights(open_db(None), ["/aws/lambda/nope"], endpoint_url=moto.endpoint,
+                      region="us-east-1", sleep=lambda s: None, aggregate=True)  # fmt: skip
