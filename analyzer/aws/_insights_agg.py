@@ -61,7 +61,10 @@ REPORT_WITHIN_S = 900
 run: the line is written during the invocation, or a legacy timeout line just after)."""
 
 CONCURRENCY = 4
+"""Logs Insights queries run at once (as insights.CONCURRENCY; an account may run 30)."""
+
 MAX_GROUPS = 50
+"""Most log groups one StartQuery may name (as insights.MAX_GROUPS)."""
 
 
 def _batches(names: Iterable[str], size: int) -> list[str]:
