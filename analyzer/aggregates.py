@@ -54,9 +54,13 @@ Row = dict[str, Any]
 
 
 def present(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the database holds aggregates (an aggregated --insights load)."""
+    """Whether the database holds aggregates instead of invocations: an aggregated --insights
+    load, its failed invocations aside (invocations loaded otherwise, from files say, win)."""
     try:
-        row = con.execute("SELECT EXISTS (SELECT 1 FROM aggregates)").fetchone()
+        row = con.execute(
+            "SELECT EXISTS (SELECT 1 FROM aggregates) AND NOT EXISTS (SELECT 1 FROM invocations"
+            " WHERE source IS DISTINCT FROM 'insights')"
+        ).fetchone()
     except duckdb.CatalogException:  # a database made without schema.sql's newest table
         return False
     return bool(row and row[0])
@@ -145,15 +149,17 @@ GROUP BY ALL ORDER BY bucket
 
 
 def _histograms(
-    con: duckdb.DuckDBPyConnection, filters: Filters, group: str = "function"
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    group: str = "function",
+    group_params: tuple[object, ...] = (),
 ) -> dict[tuple[Any, str], Hist]:
-    """Histograms per (`group` value, kind 'report' | 'init'), and per (None, kind) in total
-    when grouping by function."""
+    """Histograms per (`group` value, kind 'report' | 'init'); `group` is a SQL expression
+    over `aggregates` whose `?` take `group_params`."""
     w, params = where(filters)
     out: dict[tuple[Any, str], Hist] = {}
-    for grp, kind, bucket, n, lo, hi in con.execute(
-        _HIST_SQL.format(group=group, where=w), params
-    ).fetchall():
+    rows = con.execute(_HIST_SQL.format(group=group, where=w), [*group_params, *params])
+    for grp, kind, bucket, n, lo, hi in rows.fetchall():
         if n:
             out.setdefault((grp, kind), []).append((int(bucket), int(n), float(lo), float(hi)))
     return out
@@ -274,7 +280,7 @@ def series(
         [size, *params],
     ).fetchall()
     hists: dict[Any, Hist] = {}
-    for (t, kind), hist in _histograms_by(con, filters, bucket, size).items():
+    for (t, kind), hist in _histograms(con, filters, bucket, (size,)).items():
         if kind == "report":
             hists[t] = hist
     success = filters.outcome == "success"
@@ -288,20 +294,6 @@ def series(
              "timeouts": int(timeouts), "cold_starts": int(cold), "p99": p99}
         )  # fmt: skip
     return size, found
-
-
-def _histograms_by(
-    con: duckdb.DuckDBPyConnection, filters: Filters, group: str, size: int
-) -> dict[tuple[Any, str], Hist]:
-    """_histograms grouped by a time-bucket expression with one `?` (the bucket size)."""
-    w, params = where(filters)
-    out: dict[tuple[Any, str], Hist] = {}
-    for grp, kind, bucket, n, lo, hi in con.execute(
-        _HIST_SQL.format(group=group, where=w), [size, *params]
-    ).fetchall():
-        if n:
-            out.setdefault((grp, kind), []).append((int(bucket), int(n), float(lo), float(hi)))
-    return out
 
 
 def histogram(con: duckdb.DuckDBPyConnection, filters: Filters, bins: int = 12) -> list[Row]:

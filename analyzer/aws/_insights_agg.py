@@ -1,10 +1,10 @@
 """`analyze --insights`, aggregated: stats rows for the counts, single rows only for failures.
 
 Per group chunk and planned window: STATS_QUERY and INIT_QUERY (counts, sums, extremes and
-histograms per bin), FAILED_QUERY (REPORT lines with `Status: error|timeout`) and
-ERRORS_QUERY (the failure lines a REPORT does not show). Failure lines are tied to their
-REPORT as the per-invocation load does: a line naming a request id fetches that REPORT
-(REPORTS_BY_ID), a line without one the REPORTs of its log stream just after it
+histograms per bin), and FAILURES_QUERY: REPORT lines with `Status: error|timeout` and, in
+the same scan, the failure lines a REPORT does not show (ERRORS_QUERY's). Failure lines are
+tied to their REPORT as the per-invocation load does: a line naming a request id fetches that
+REPORT (REPORTS_BY_ID), a line without one the REPORTs of its log stream just after it
 (REPORTS_BY_STREAM, LOOKAHEAD_S). Failed invocations are few: they load as single
 invocations (error groups and their log lines work), and each one whose outcome differs from
 its REPORT `Status:` adds a +/-1 correction to the aggregates, so errors and timeouts are
@@ -21,7 +21,7 @@ from datetime import UTC
 
 import duckdb
 
-from analyzer.aws._insights_errors import ERRORS_QUERY, error_marks, request_id_in
+from analyzer.aws._insights_errors import FAILURE_LINES, error_marks, request_id_in
 from analyzer.aws._insights_rows import QUERY, insert_rows, parse_ts, to_invocation
 from analyzer.aws._insights_stats import (
     INIT_QUERY,
@@ -39,8 +39,12 @@ Collect = Callable[[list[str], tuple[int, int], str], Rows]
 """Rows of a query over groups and a window, split at the row cap (insights._collect)."""
 
 _REST = QUERY.removeprefix('filter @type = "REPORT"')
-FAILED_QUERY = 'filter @type = "REPORT" and @message like /Status: (error|timeout)/' + _REST
-"""REPORT lines of invocations that failed by their own Status (errors.query's subset)."""
+FAILURES_QUERY = (
+    f'filter (@type = "REPORT" and @message like /Status: (error|timeout)/)'
+    f" or @message like {FAILURE_LINES}" + _REST.replace("@logStream,", "@logStream, @message,")
+)
+"""One scan for both: REPORT lines of invocations that failed by their own Status, and the
+failure lines a REPORT does not show (ERRORS_QUERY's)."""
 REPORTS_BY_ID = 'filter @type = "REPORT" and @requestId in [{items}]' + _REST
 REPORTS_BY_STREAM = 'filter @type = "REPORT" and @logStream in [{items}]' + _REST
 """REPORT rows of named requests / log streams (failure lines' invocations)."""
@@ -57,7 +61,10 @@ REPORT_WITHIN_S = 900
 run: the line is written during the invocation, or a legacy timeout line just after)."""
 
 CONCURRENCY = 4
+"""Logs Insights queries run at once (as insights.CONCURRENCY; an account may run 30)."""
+
 MAX_GROUPS = 50
+"""Most log groups one StartQuery may name (as insights.MAX_GROUPS)."""
 
 
 def _batches(names: Iterable[str], size: int) -> list[str]:
@@ -172,11 +179,11 @@ def _collect_all(
             for rows in pool.map(run(INIT_QUERY.format(bin=name)), windows):
                 stage.add(init_record(x, width) for x in rows)
             found: Rows = []
-            for rows in pool.map(run(FAILED_QUERY), windows):
-                found += rows
             chunk_lines: Rows = []
-            for rows in pool.map(run(ERRORS_QUERY), windows):
-                chunk_lines += rows
+            for rows in pool.map(run(FAILURES_QUERY), windows):
+                for r in rows:
+                    report = r.get("@message", "").startswith("REPORT RequestId:")
+                    (found if report else chunk_lines).append(r)
             reports.update((r["@requestId"], r) for r in found if r.get("@requestId"))
             todo = lookups(chunk_lines, set(reports), start, end)
 

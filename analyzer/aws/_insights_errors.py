@@ -19,10 +19,15 @@ from collections.abc import Iterable
 
 from analyzer.aws._insights_rows import parse_ts
 
-ERRORS_QUERY = (
-    "filter @message like /^\\[ERROR\\] [A-Za-z_][A-Za-z0-9_.]*:|Task timed out after"
+FAILURE_LINES = (
+    "/^\\[ERROR\\] [A-Za-z_][A-Za-z0-9_.]*:|Task timed out after"
     "|RequestId: \\S+ Error: |ERROR\\s+(Invoke Error|Uncaught Exception)"
     '|LAMBDA_WARNING: Unhandled exception|"outcome":"(error|timeout)"/'
+)
+"""The Logs Insights regex of the lines that make an invocation fail."""
+
+ERRORS_QUERY = (
+    f"filter @message like {FAILURE_LINES}"
     " | fields @timestamp, @requestId, @log, @logStream, @message"
     " | sort @timestamp asc"
     " | limit 10000"

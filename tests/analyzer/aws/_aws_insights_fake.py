@@ -115,6 +115,13 @@ def _stats(
     return out
 
 
+def _with_message(row: dict[str, Any]) -> dict[str, Any]:
+    """A REPORT row with the @message a query that asks for it gets."""
+    status = f"\tStatus: {row['status']}" if row.get("status") else ""
+    return {**row, "@message": f"REPORT RequestId: {row['@requestId']}\tDuration: "
+            f"{row['@duration']} ms{status}"}  # fmt: skip
+
+
 def _matches(query: str, row: dict[str, Any]) -> bool:
     """Whether a REPORT row passes the query's extra filter (Status, request ids, streams)."""
     if "/Status: (error|timeout)/" in query:
@@ -173,13 +180,16 @@ class FakeInsights:
             lo, hi = body["startTime"] * 1000, body["endTime"] * 1000 + 999
             self.started.append((body["startTime"], body["endTime"]))
             self.queries.append(body["queryString"])
-            lines = body["queryString"].startswith("filter @message like")
+            query = body["queryString"]
+            lines = query.startswith("filter @message like")
+            both = query.startswith("filter (@type")  # failed REPORTs or failure lines
             hits = [
                 r for r in self.rows
-                if lo <= r["_ms"] <= hi and (r.get("_kind") == "line") == lines
+                if lo <= r["_ms"] <= hi and (both or (r.get("_kind") == "line") == lines)
             ]  # fmt: skip
-            query = body["queryString"]
-            hits = [r for r in hits if lines or _matches(query, r)]
+            hits = [r for r in hits if lines or r.get("_kind") == "line" or _matches(query, r)]
+            if both:
+                hits = [r if r.get("_kind") == "line" else _with_message(r) for r in hits]
             binned = re.search(r"by bin\((\d+)([mhd])\)", query)
             agg = re.search(r"by @log, bin\((\d+)([mhd])\)", query)
             if agg:

@@ -1,87 +1,33 @@
-"""`analyze --insights`, aggregated: stats rows per bin load into `aggregates`, and the report
-and dashboard answer from them (real boto3 over HTTP against recorded-shape results)."""
+"""`analyze --insights`, aggregated: Logs Insights stats rows per bin load into `aggregates`
+and the report answers from them (real boto3 over HTTP against recorded-shape results)."""
 
 from __future__ import annotations
 
 import json
-import math
-import random
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import duckdb
+import _aws_insights_agg as data
 import pytest
+from _aws_insights_agg import GROUPS, T0_MS
 from _aws_insights_fake import FakeInsights, line_row, report_row
 from _support.moto_server import MotoServer
 
 from analyzer import aggregates, queries, report
-from analyzer.aws._client import AwsTarget, make_client
-from analyzer.aws._insights_agg import FAILED_QUERY
+from analyzer.aws._insights_agg import FAILURES_QUERY
 from analyzer.aws._insights_stats import INIT_QUERY, STATS_QUERY, agg_bin
 from analyzer.aws.insights import load_insights, normalize_query
 from analyzer.store import open_db
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
-from _pilot import SIZE, make_app, screen_text, settle, sync
-
 REPO = Path(__file__).resolve().parents[3]
-T0_MS = 1_755_261_840_000  # 2025-08-15 12:44:00 UTC
-GROUPS = ["/aws/lambda/orders", "/aws/lambda/billing"]
-
-
-def _rows(durations: list[float], step_ms: int = 1000) -> list[dict[str, Any]]:
-    """REPORT rows, one per duration: every 10th errors (Status), every 10th +3 times out,
-    every 25th is cold; functions alternate."""
-    rows: list[dict[str, Any]] = []
-    for i, d in enumerate(durations):
-        status = "timeout" if i % 10 == 3 else "error" if i % 10 == 7 else None
-        ms = T0_MS + i * step_ms
-        row = report_row(
-            ms, f"req-{i}", "orders" if i % 2 else "billing", duration=d,
-            init=150.0 + i % 50 if i % 25 == 0 else None, status=status,
-        )  # fmt: skip
-        rows.append({**row, "_ms": ms})
-    return rows
-
-
-def _load(fake: FakeInsights, con: duckdb.DuckDBPyConnection, **kw: Any) -> int:
-    client = make_client("logs", AwsTarget(region="us-east-1", endpoint_url=fake.endpoint))
-    return load_insights(
-        con, GROUPS, since=datetime.fromtimestamp(T0_MS / 1000, UTC),
-        until=datetime.fromtimestamp(T0_MS / 1000 + 7200, UTC),
-        client=client, sleep=lambda s: None, aggregate=True, **kw,
-    )  # fmt: skip
-
-
-def _stats_served(fake: FakeInsights) -> list[dict[str, Any]]:
-    """The rows the service returned for the stats-by-bin queries."""
-    return [
-        r for q, rows in fake.served if "by @log, bin(" in q and "cold, bucket" in q for r in rows
-    ]
-
-
-def _quantile_cont(values: list[float], q: float) -> float:
-    """DuckDB's quantile_cont: linear interpolation between order statistics."""
-    s = sorted(values)
-    h = (len(s) - 1) * q
-    k = math.floor(h)
-    return s[k] + (h - k) * (s[min(k + 1, len(s) - 1)] - s[k])
-
-
-def _lognormal(n: int, seed: int = 11) -> list[float]:
-    """Durations with a long right tail (median ~120 ms), two decimals as REPORT gives them."""
-    rng = random.Random(seed)
-    return [round(math.exp(rng.gauss(math.log(120), 0.8)), 2) for _ in range(n)]
 
 
 def test_aggregated_rows_load_into_the_table(moto: MotoServer):
     """Every stats row the service returned is in `aggregates`; no success is a single row."""
     con = open_db(None)
-    with FakeInsights(_rows([100.0 + i % 7 for i in range(600)])) as fake:
-        assert _load(fake, con) == 600
-    served = _stats_served(fake)
+    with FakeInsights(data.rows([100.0 + i % 7 for i in range(600)])) as fake:
+        assert data.load(fake, con) == 600
+    served = data.stats_served(fake)
     got = con.execute(
         "SELECT count(*), sum(invocations) FROM aggregates WHERE kind = 'report'"
     ).fetchone()
@@ -92,9 +38,9 @@ def test_aggregated_rows_load_into_the_table(moto: MotoServer):
 def test_report_json_counts_are_the_sums_of_the_returned_rows(moto: MotoServer):
     """`report --format json` totals equal the sums over the stats rows Insights returned."""
     con = open_db(None)
-    with FakeInsights(_rows(_lognormal(500))) as fake:
-        _load(fake, con)
-    served = _stats_served(fake)
+    with FakeInsights(data.rows(data.lognormal(500))) as fake:
+        data.load(fake, con)
+    served = data.stats_served(fake)
     doc = json.loads(report.render(queries.summary(con), "json"))
     totals = doc["totals"]
     for key, col in (("invocations", "invocations"), ("errors", "errors"),
@@ -109,15 +55,15 @@ EDGES = [98.8] * 3 + [107.5] * 97
 """Worst case: one bucket ([98.7, 107.6) ms) with its values at both ends."""
 
 
-@pytest.mark.parametrize("durations", [_lognormal(3000), EDGES], ids=["lognormal", "edges"])
+@pytest.mark.parametrize("durations", [data.lognormal(3000), EDGES], ids=["lognormal", "edges"])
 def test_percentiles_are_within_the_documented_bound(moto: MotoServer, durations: list[float]):
     """p50/p90/p99 are within ERROR_BOUND of the true quantile_cont (max exact)."""
     con = open_db(None)
-    with FakeInsights(_rows(durations)) as fake:
-        _load(fake, con)
+    with FakeInsights(data.rows(durations)) as fake:
+        data.load(fake, con)
     got = queries.summary(con)["totals"]["duration_ms"]
     for key, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)):
-        true = _quantile_cont(durations, q)
+        true = data.quantile_cont(durations, q)
         assert abs(got[key] / true - 1) <= aggregates.ERROR_BOUND + 1e-5, (key, got[key], true)
     assert got["max"] == max(durations)
 
@@ -125,12 +71,12 @@ def test_percentiles_are_within_the_documented_bound(moto: MotoServer, durations
 def test_split_at_the_cap_keeps_counts_exact(moto: MotoServer):
     """Windows that hit a 40-row cap are split; the merged counts equal the uncapped load's."""
     durations = [round(2 ** (i % 97 / 8), 2) for i in range(1200)]  # ~97 buckets per minute
-    rows = _rows(durations, step_ms=500)
+    rows = data.rows(durations, step_ms=500)
     whole, capped = open_db(None), open_db(None)
     with FakeInsights(rows) as fake:
-        _load(fake, whole)
+        data.load(fake, whole)
     with FakeInsights(rows, cap=40) as fake:
-        _load(fake, capped, row_cap=40)
+        data.load(fake, capped, row_cap=40)
     assert 40 in fake.returned  # at least one query came back capped, and was split
     want, got = queries.summary(whole)["totals"], queries.summary(capped)["totals"]
     assert got == want and got["invocations"] == 1200
@@ -143,11 +89,11 @@ def test_handler_exception_without_request_id_counts_as_error(moto: MotoServer):
     rows = [
         {**report_ok, "_ms": T0_MS + 12},
         line_row(T0_MS + 10, "[ERROR] ValueError: card declined\nTraceback (most recent"),
-        *_rows([50.0] * 3),
+        *data.rows([50.0] * 3),
     ]
     con = open_db(None)
     with FakeInsights(rows) as fake:
-        _load(fake, con)
+        data.load(fake, con)
     totals = queries.summary(con)["totals"]
     assert (totals["invocations"], totals["errors"], totals["timeouts"]) == (4, 1, 0)
     got = con.execute("SELECT request_id, error_type FROM invocations WHERE outcome = 'error'")
@@ -156,13 +102,13 @@ def test_handler_exception_without_request_id_counts_as_error(moto: MotoServer):
 
 def test_legacy_timeout_line_turns_a_status_error_into_a_timeout(moto: MotoServer):
     """A 'Task timed out' line for a REPORT with Status: error moves it from errors to timeouts."""
-    rows = _rows([3000.0] * 8)  # req-7 has Status: error, req-3 Status: timeout
+    rows = data.rows([3000.0] * 8)  # req-7 has Status: error, req-3 Status: timeout
     rows.append(
         line_row(T0_MS + 7005, "2025-08-15T12:44:07.005Z req-7 Task timed out after 3.00 seconds")
     )
     con = open_db(None)
     with FakeInsights(rows) as fake:
-        _load(fake, con)
+        data.load(fake, con)
     totals = queries.summary(con)["totals"]
     assert (totals["errors"], totals["timeouts"]) == (0, 2)
 
@@ -173,48 +119,21 @@ def test_a_week_is_aggregated_in_hourly_bins():
 
 
 def test_query_files_are_the_queries_the_loader_runs():
-    """stats_by_bin, init_by_bin and failed_invocations .query files equal the code's queries."""
+    """stats_by_bin, init_by_bin and failures .query files equal the code's queries."""
     for name, query in (("stats_by_bin", STATS_QUERY.format(bin="1h")),
                         ("init_by_bin", INIT_QUERY.format(bin="1h")),
-                        ("failed_invocations", FAILED_QUERY)):  # fmt: skip
+                        ("failures", FAILURES_QUERY)):  # fmt: skip
         text = (REPO / f"dashboards/insights/{name}.query").read_text(encoding="utf-8")
         assert normalize_query(text) == normalize_query(query), name
-
-
-@sync
-async def test_dashboard_opens_on_an_insights_load_and_says_it_is_aggregated(
-    moto: MotoServer,
-) -> None:
-    """The dashboard lists the aggregated counts, and its function screen explains why there
-    are no slowest invocations instead of showing an empty table."""
-    from analyzer.tui.screens.function import FunctionScreen
-    from analyzer.tui.table import DataView
-
-    con = open_db(None)
-    with FakeInsights(_rows(_lognormal(200))) as fake:
-        client = make_client("logs", AwsTarget(region="us-east-1", endpoint_url=fake.endpoint))
-        load_insights(con, GROUPS, since=datetime.fromtimestamp(T0_MS / 1000, UTC),
-                      until=datetime.fromtimestamp(T0_MS / 1000 + 3600, UTC), client=client,
-                      sleep=lambda s: None, aggregate=True)  # fmt: skip
-    app = make_app(con)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        rows = app.screen.query_one("#functions", DataView).rows_data
-        assert {r["function"]: r["invocations"] for r in rows} == {"orders": 100, "billing": 100}
-        assert "aggregated by Logs Insights" in screen_text(app)
-        await pilot.press("enter")
-        await settle(pilot, FunctionScreen)
-        assert not app.screen.query_one("#slowest", DataView).display
-        assert "no single invocations but failed ones" in screen_text(app)
 
 
 def test_a_second_load_replaces_the_first(moto: MotoServer):
     """Loading the same groups again gives the same report, not doubled counts."""
     con = open_db(None)
-    with FakeInsights(_rows(_lognormal(300))) as fake:
-        _load(fake, con)
+    with FakeInsights(data.rows(data.lognormal(300))) as fake:
+        data.load(fake, con)
         first = queries.summary(con)
-        _load(fake, con)
+        data.load(fake, con)
     assert queries.summary(con) == first
 
 
@@ -223,8 +142,8 @@ def test_load_time_range_selects_every_bin_it_loaded(moto: MotoServer):
     from analyzer.filters import Filters
 
     con = open_db(None)
-    with FakeInsights(_rows([80.0] * 120)) as fake:
-        _load(fake, con)
+    with FakeInsights(data.rows([80.0] * 120)) as fake:
+        data.load(fake, con)
     since = datetime.fromtimestamp(T0_MS / 1000 + 30, UTC)  # 30 s into the first bin
     assert queries.summary(con, Filters(since=since))["totals"]["invocations"] == 120
 
@@ -233,7 +152,7 @@ def test_cli_form_aggregates_unless_per_invocation_is_given(moto: MotoServer):
     """`analyze --insights` aggregates; with --per-invocation it loads one row per invocation."""
     import argparse
 
-    rows = _rows([90.0] * 30)
+    rows = data.rows([90.0] * 30)
     got: dict[bool, tuple[int, int]] = {}
     for per_invocation in (False, True):
         con = open_db(None)
@@ -264,12 +183,12 @@ def test_failure_line_naming_a_request_fetches_its_report_near_the_line(moto: Mo
             "_ms": at + 40,
         },
         line_row(at, f"2025-08-15T13:44:00.000Z\t{rid}\tERROR\tInvoke Error\t{{}}", rid=""),
-        *_rows([20.0] * 4),
+        *data.rows([20.0] * 4),
     ]
     con = open_db(None)
     with FakeInsights(rows) as fake:
-        _load(fake, con)
-    assert queries.summary(con)["totals"]["errors"] == 1  # _rows(4) has no Status: error
+        data.load(fake, con)
+    assert queries.summary(con)["totals"]["errors"] == 1  # data.rows(4) has no Status: error
     (window,) = [w for w, q in zip(fake.started, fake.queries, strict=True) if "@requestId in" in q]
     assert window == (at // 1000 - 900, at // 1000 + 900)
 
@@ -281,7 +200,7 @@ def test_analyze_insights_into_a_pipe_says_percentiles_are_estimated(
     from analyzer.cli import build_parser
     from analyzer.commands import analyze
 
-    with FakeInsights(_rows([30.0] * 10)) as fake:
+    with FakeInsights(data.rows([30.0] * 10)) as fake:
         args = build_parser().parse_args(
             ["analyze", "--insights", *GROUPS, "--since", "2025-08-15T12:44:00Z",
              "--until", "2025-08-15T13:44:00Z", "--region", "us-east-1",
@@ -293,61 +212,40 @@ def test_analyze_insights_into_a_pipe_says_percentiles_are_estimated(
     assert "percentiles estimated within 4.43 %" in err
 
 
-def test_error_groups_show_the_message_as_for_the_file(moto: MotoServer, tmp_path: Path):
-    """A handler exception's message reaches its invocation: the error group (type and message
-    pattern) is the one the same log loaded from a file gives."""
-    from _aws_insights_fake import STREAM
-    from test_insights import ERR_LOG
-
-    from analyzer import views
-    from analyzer.filters import Filters
-    from analyzer.load import load_paths
-
-    rid = "11111111-2222-3333-4444-555555555555"
-    log = tmp_path / "err.log"
-    log.write_text(ERR_LOG.format(rid=rid), encoding="utf-8")
-    from_file = open_db(None)
-    load_paths(from_file, [str(log)], function="orders")
-    rows = [
-        {**report_row(T0_MS + 12, rid, "orders", duration=12.0, init=None, status=None),
-         "_ms": T0_MS + 12},
-        line_row(T0_MS + 10, "[ERROR] ValueError: card declined\nTraceback (most recent",
-                 stream=STREAM),
-    ]  # fmt: skip
+def test_a_quiet_range_costs_three_scans_per_window(moto: MotoServer):
+    """Two hours of two functions (120 one-minute bins, two windows) cost three scans per
+    window: stats, init, failures (failed REPORTs and failure lines share one); no lookups
+    when REPORT Status says every failure."""
     con = open_db(None)
-    with FakeInsights(rows) as fake:
-        _load(fake, con)
-
-    def groups(db: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
-        return [
-            (g["error_type"], g["pattern"], g["count"]) for g in views.error_groups(db, Filters())
-        ]
-
-    assert groups(con) == groups(from_file) == [("ValueError", "card declined", 1)]
+    with FakeInsights(data.rows([25.0] * 50)) as fake:
+        data.load(fake, con)
+    assert len(set(fake.started)) == 2 and len(fake.started) == 6
+    assert queries.summary(con)["totals"]["errors"] == 5
 
 
-@sync
-async def test_dashboard_error_group_opens_the_failed_invocation(moto: MotoServer) -> None:
-    """After an aggregated load an error group's example still opens its REPORT line."""
-    from _pilot import until
+def test_moto_round_trips_the_aggregated_queries(moto: MotoServer):
+    """Against moto (which answers the protocol, not the query) an aggregated load runs every
+    query and loads nothing it cannot read: zero invocations, no error."""
+    import time
 
-    from analyzer.tui.screens.function import FunctionScreen
-    from analyzer.tui.screens.invocation import InvocationScreen
-    from analyzer.tui.table import DataView
-
+    logs = moto.client("logs")
+    logs.create_log_group(logGroupName="/aws/lambda/orders")
+    logs.create_log_stream(logGroupName="/aws/lambda/orders", logStreamName="s")
+    logs.put_log_events(
+        logGroupName="/aws/lambda/orders", logStreamName="s",
+        logEvents=[{"timestamp": int(time.time() * 1000),
+                    "message": "REPORT RequestId: x\tDuration: 1 ms"}],
+    )  # fmt: skip
     con = open_db(None)
-    with FakeInsights(_rows([40.0] * 40)) as fake:
-        _load(fake, con)
-    app = make_app(con)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("down", "enter")  # orders: the function with failures
-        await settle(pilot, FunctionScreen)
-        await pilot.press("e")
-        groups = app.screen.query_one("#groups", DataView)
-        await until(pilot, lambda: app.focused is groups and bool(groups.rows_data))
-        example = groups.rows_data[0]["example"]
-        await pilot.press("enter")
-        await settle(pilot, InvocationScreen)
-        assert isinstance(app.screen, InvocationScreen) and app.screen.request_id == example
-        assert f"REPORT RequestId: {example}" in screen_text(app)
+    assert load_insights(con, ["/aws/lambda/orders"], endpoint_url=moto.endpoint,
+                         region="us-east-1", sleep=lambda s: None, aggregate=True) == 0  # fmt: skip
+    assert queries.summary(con)["totals"]["invocations"] == 0
+
+
+def test_missing_group_in_aggregated_mode_is_clear(moto: MotoServer):
+    """A log group that does not exist raises AwsError naming the problem, as per invocation."""
+    from analyzer.aws import AwsError
+
+    with pytest.raises(AwsError, match="not found"):
+        load_insights(open_db(None), ["/aws/lambda/nope"], endpoint_url=moto.endpoint,
+                      region="us-east-1", sleep=lambda s: None, aggregate=True)  # fmt: skip
