@@ -40,6 +40,11 @@ BUCKETS_PER_DOUBLING = 8
 ERROR_BOUND = 2 ** (1 / (2 * BUCKETS_PER_DOUBLING)) - 1
 """Largest relative error of an estimated percentile (0.0443)."""
 
+REPORT_NOTE = (
+    "aggregated in CloudWatch Logs Insights: counts exact, percentiles estimated within 4.43 %"
+)
+"""Said on stderr after a report answered from aggregates (analyze --insights, report --db)."""
+
 DRILLDOWN_NOTE = (
     "aggregated by CloudWatch Logs Insights: no single invocations but failed ones "
     "(see error groups); percentiles estimated within 4.5 %. "

@@ -169,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(
         "query",
-        "run SQL over the loaded tables (invocations, events, environments, files, rejects)",
+        "run SQL over the loaded tables (invocations, events, environments, init_failures, "
+        "files, rejects; aggregates after analyze --insights)",
         'lambdascope query "select function, count(*) from invocations group by 1" logs/',
     )
     p.add_argument(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from analyzer import aggregates
 from analyzer.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from analyzer.commands.report import filters_from, input_paths, open_and_load, say, write_out
 
@@ -24,7 +25,7 @@ EXIT_UNAVAILABLE = 3
 """Exit code when a feature is not available in this installation."""
 
 AGGREGATED_NOTE = (
-    "aggregated in CloudWatch Logs Insights: counts exact, percentiles estimated within 4.43 %; "
+    f"{aggregates.REPORT_NOTE}; "
     "--per-invocation loads every invocation (exact percentiles, more queries)"
 )
 """Said on stderr after the report of an aggregated --insights run."""

@@ -62,7 +62,7 @@ def warn_untimed(con: duckdb.DuckDBPyConnection, filters: Filters, command: str)
 
 def run(args: argparse.Namespace) -> int:
     """Load, summarise, check `--fail-on`, render in `--format`, then name what failed."""
-    from analyzer import queries, report
+    from analyzer import aggregates, queries, report
 
     exprs: list[str] = list(getattr(args, "fail_on", None) or [])
     try:
@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         warn_untimed(got.con, got.filters, "report")
         summary = queries.summary(got.con, got.filters)
         names = queries.function_names(got.con) if exprs else []
+        aggregated = aggregates.applies(got.con, got.filters)
     finally:
         got.con.close()
     if exprs and got.unknown_function:
@@ -89,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         say("report", str(exc))
         return EXIT_USAGE
     write_out(report.render(summary, getattr(args, "format", "table")))
+    if aggregated:
+        say("report", aggregates.REPORT_NOTE)
     for message in violations:
         say("report", message)
     return EXIT_FAILURE if violations else EXIT_OK

@@ -212,6 +212,23 @@ def test_analyze_insights_into_a_pipe_says_percentiles_are_estimated(
     assert "percentiles estimated within 4.43 %" in err
 
 
+def test_report_on_an_aggregated_db_says_percentiles_are_estimated(
+    moto: MotoServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """`report --db` over an aggregated --insights database says how exact it is, as analyze."""
+    from analyzer.cli import main
+
+    db = tmp_path / "i.duckdb"
+    con = open_db(db)
+    with FakeInsights(data.rows([30.0] * 10)) as fake:
+        data.load(fake, con)
+    con.close()
+    assert main(["report", "--db", str(db), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["totals"]["invocations"] == 10
+    assert aggregates.REPORT_NOTE in err
+
+
 def test_a_quiet_range_costs_three_scans_per_window(moto: MotoServer):
     """Two hours of two functions (120 one-minute bins, two windows) cost three scans per
     window: stats, init, failures (failed REPORTs and failure lines share one); no lookups
