@@ -83,12 +83,13 @@ def _clusters(
     items: list[tuple[int, str]], before: int, after: int, start: int, end: int
 ) -> list[tuple[tuple[int, int], list[str]]]:
     """(window, names) per run of (epoch second, name) items less than before + after apart;
-    each window spans its items from `before` s earlier to `after` s later, within the range."""
+    each window [lo, hi) spans its items from `before` s earlier to `after` s later (that
+    second included), within the range [start, end)."""
     out: list[tuple[tuple[int, int], list[str]]] = []
     run: list[tuple[int, str]] = []
     for item in [*sorted(items), None]:
         if run and (item is None or item[0] > run[-1][0] + before + after):
-            window = (max(start, run[0][0] - before), min(end, run[-1][0] + after))
+            window = (max(start, run[0][0] - before), min(end, run[-1][0] + after + 1))
             out.append((window, [name for _, name in run]))
             run = []
         if item is not None:
@@ -130,7 +131,7 @@ def load_aggregated(
     collect: Collect,
     row_cap: int,
 ) -> int:
-    """Aggregate [start, end] of `groups` in Logs Insights into `aggregates`; return the
+    """Aggregate [start, end) of `groups` in Logs Insights into `aggregates`; return the
     invocations counted (this load)."""
     with Stage() as stage:
         reports, lines = _collect_all(stage, groups, start, end, collect, row_cap)

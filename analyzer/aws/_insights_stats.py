@@ -67,15 +67,16 @@ ROWS_PER_BIN = 48
 
 
 def agg_bin(start: int, end: int) -> tuple[str, int]:
-    """The smallest bin (name, seconds) cutting [start, end] into at most AGG_BINS bins."""
+    """The smallest bin (name, seconds) cutting [start, end) into at most AGG_BINS bins."""
     for name, width in BINS_S.items():
-        if (end - start + 1) / width <= AGG_BINS:
+        if (end - start) / width <= AGG_BINS:
             return name, width
     return "1d", 86400
 
 
 def plan_windows(start: int, end: int, width: int, groups: int, cap: int) -> list[tuple[int, int]]:
-    """Bin-aligned [lo, hi] windows expected to stay under ~80 % of `cap` rows each.
+    """Bin-aligned half-open [lo, hi) windows covering [start, end), expected to stay under
+    ~80 % of `cap` rows each.
 
     A guess (ROWS_PER_BIN per group and bin): a window that still hits the cap is split on
     demand, and its rows merge exactly.
@@ -85,8 +86,8 @@ def plan_windows(start: int, end: int, width: int, groups: int, cap: int) -> lis
     first = start // width * width
     out: list[tuple[int, int]] = []
     lo = first
-    while lo <= end:
-        out.append((max(lo, start), min(lo + step - 1, end)))
+    while lo < end:
+        out.append((max(lo, start), min(lo + step, end)))
         lo += step
     return out
 

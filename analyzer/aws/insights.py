@@ -9,6 +9,12 @@ lambdascope records), so errors are counted as loading the files would count the
 A query returns at most 10,000 rows: a time range that hits the cap is split in two and
 each half queried again, down to one second.
 
+Windows are half-open second ranges [lo, hi): StartQuery gets startTime lo and endTime hi
+(AWS reads endTime as hi x 1000 ms, inclusive), and every query starts with
+`filter toMillis(@timestamp) >= lo x 1000 and toMillis(@timestamp) < hi x 1000` (WINDOW), so
+consecutive windows and split halves meet exactly: no event falls between two of them, none
+is read twice. The user's --until is exclusive.
+
 Two modes. Per invocation (`--per-invocation`, `aggregate=False`): one row per invocation,
 about one query per 8,000 invocations, practical up to a few million; every invocation can
 be drilled into. Aggregated (the CLI's default, `aggregate=True`, `_insights_agg`): Logs
@@ -62,6 +68,9 @@ POLL_MAX_S = 5.0
 
 _DONE = {"Complete", "Failed", "Cancelled", "Timeout", "Unknown"}
 
+WINDOW = "filter toMillis(@timestamp) >= {lo} and toMillis(@timestamp) < {hi} | "
+"""Prefix of every query: its window [lo, hi) exactly, in epoch milliseconds."""
+
 
 def load_insights(
     con: duckdb.DuckDBPyConnection,
@@ -89,7 +98,7 @@ def load_insights(
     if since >= until:
         raise AwsError("--since must be before --until")
     logs = client or make_client("logs", AwsTarget(region, profile, endpoint_url))
-    start, end = math.floor(since.timestamp()), math.ceil(until.timestamp()) - 1
+    start, end = math.floor(since.timestamp()), math.ceil(until.timestamp())  # [start, end)
     rows: dict[str, dict[str, str]] = {}
     failures: list[dict[str, str]] = []
     groups = list(log_groups)
@@ -122,13 +131,14 @@ def load_insights(
 
 
 def contiguous(windows: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
-    """`windows` stretched to cover [start, end] without gaps (failure lines can fall in a
-    bin without REPORT lines, e.g. just before an invocation's REPORT in the next bin)."""
+    """`windows` ([lo, hi)) stretched to cover [start, end) without gaps (failure lines can
+    fall in a bin without REPORT lines, e.g. just before an invocation's REPORT in the next
+    bin)."""
     out: list[tuple[int, int]] = []
     lo = start
     for i, (_, hi) in enumerate(windows):
         out.append((lo, end if i == len(windows) - 1 else hi))
-        lo = hi + 1
+        lo = hi
     return out
 
 
@@ -140,15 +150,16 @@ def _collect(
     row_cap: int,
     query: str = QUERY,
 ) -> list[dict[str, str]]:
-    """Rows of one window; a window that hits the cap is split in halves and re-queried."""
+    """Rows of one window [lo, hi); a window that hits the cap is split in halves [lo, mid)
+    and [mid, hi) and re-queried, down to one second."""
     out: list[dict[str, str]] = []
     pending = [window]
     while pending:
         lo, hi = pending.pop()
         result = run_query(logs, groups, lo, hi, sleep, query)
-        if len(result) >= row_cap and hi > lo:
+        if len(result) >= row_cap and hi - lo > 1:
             mid = (lo + hi) // 2
-            pending += [(mid + 1, hi), (lo, mid)]
+            pending += [(mid, hi), (lo, mid)]
         else:
             out += result
     return out
@@ -173,7 +184,7 @@ def _load_from_args(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, **
 
 
 def count_bin(start: int, end: int) -> tuple[str, int]:
-    """The smallest bin (name, seconds) that covers [start, end] in at most MAX_BINS bins."""
+    """The smallest bin (name, seconds) that covers [start, end) in at most MAX_BINS bins."""
     for name, width in BINS_S.items():
         if (end - start) / width <= MAX_BINS:
             return name, width
@@ -183,7 +194,7 @@ def count_bin(start: int, end: int) -> tuple[str, int]:
 def plan_windows(
     counted: list[dict[str, str]], start: int, end: int, cap: int, width: int = 3600
 ) -> list[tuple[int, int]]:
-    """[lo, hi] second ranges (inclusive) holding under ~80 % of `cap` rows each, in order.
+    """[lo, hi) second ranges (half-open) holding under ~80 % of `cap` rows each, in order.
 
     Quiet bins are merged into one query, busy ones cut into equal parts; bins without
     REPORT lines are not queried. Without usable counts: the whole range, split on demand.
@@ -199,13 +210,15 @@ def plan_windows(
     budget, windows = max(1, int(cap * 0.8)), []
     lo, held, last_hi = None, 0, end
     for t in sorted(counts):
-        b_lo, b_hi, n = max(t, start), min(t + width - 1, end), counts[t]
+        b_lo, b_hi, n = max(t, start), min(t + width, end), counts[t]
+        if b_lo >= b_hi:
+            continue
         if lo is not None and held + n > budget:
-            windows.append((lo, b_lo - 1))
+            windows.append((lo, b_lo))
             lo, held = None, 0
         if n > budget:
-            step = max(1, (b_hi - b_lo + 1) // math.ceil(n / budget))
-            windows += [(a, min(a + step - 1, b_hi)) for a in range(b_lo, b_hi + 1, step)]
+            step = max(1, (b_hi - b_lo) // math.ceil(n / budget))
+            windows += [(a, min(a + step, b_hi)) for a in range(b_lo, b_hi, step)]
             continue
         lo, held, last_hi = (b_lo if lo is None else lo), held + n, b_hi
     if lo is not None:
@@ -221,9 +234,11 @@ def run_query(
     sleep: Callable[[float], None],
     query: str = QUERY,
 ) -> list[dict[str, str]]:
-    """StartQuery, poll GetQueryResults with backoff until done, return rows as dicts."""
+    """StartQuery over [start_s, end_s) (WINDOW filters it to the millisecond), poll
+    GetQueryResults with backoff until done, return rows as dicts."""
+    exact = WINDOW.format(lo=start_s * 1000, hi=end_s * 1000) + query
     query_id = logs.start_query(
-        logGroupNames=groups, startTime=start_s, endTime=end_s, queryString=query
+        logGroupNames=groups, startTime=start_s, endTime=end_s, queryString=exact
     )["queryId"]
     delay = POLL_FIRST_S
     while True:

@@ -4,6 +4,11 @@ It speaks the real JSON 1.1 protocol (StartQuery / GetQueryResults) to real boto
 HTTP and answers with rows shaped like recorded GetQueryResults output (strings, UTC
 `YYYY-MM-DD HH:MM:SS.mmm`, memory as MB x 1e6 in scientific notation), filtered by the
 query's time range and capped like the service.
+
+The time range is AWS's (aws/aws-sdk#280, the CloudWatch team's answer): startTime and
+endTime are seconds converted to milliseconds, both inclusive, so a query over [s, e] sees
+events from s x 1000 to e x 1000 ms and nothing of the rest of second e. A leading
+`filter toMillis(@timestamp) >= A and toMillis(@timestamp) < B |` is applied as well.
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 STREAM = "2025/08/15/[$LATEST]3893a1b2c3d4e5f60718293a4b5c6d7e"
+
+_WINDOW = re.compile(
+    r"^filter toMillis\(@timestamp\) >= (\d+) and toMillis\(@timestamp\) < (\d+) \| "
+)
 
 
 def report_row(
@@ -177,10 +186,14 @@ class FakeInsights:
         """The JSON answer of one API call."""
         if op == "StartQuery":
             qid = str(uuid.uuid4())
-            lo, hi = body["startTime"] * 1000, body["endTime"] * 1000 + 999
+            lo, hi = body["startTime"] * 1000, body["endTime"] * 1000  # both inclusive
             self.started.append((body["startTime"], body["endTime"]))
             self.queries.append(body["queryString"])
             query = body["queryString"]
+            window = _WINDOW.match(query)
+            if window:
+                lo, hi = max(lo, int(window.group(1))), min(hi, int(window.group(2)) - 1)
+                query = query[window.end() :]
             lines = query.startswith("filter @message like")
             both = query.startswith("filter (@type")  # failed REPORTs or failure lines
             hits = [

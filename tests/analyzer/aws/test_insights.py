@@ -150,7 +150,7 @@ def test_cli_namespace_form_reads_groups_times_and_endpoint(moto: MotoServer):
             endpoint_url=fake.endpoint,
         )  # fmt: skip
         assert load_insights(con, args, sleep=lambda s: None) == 6
-    assert fake.started[0] == (1_755_259_200, 1_755_262_799)
+    assert fake.started[0] == (1_755_259_200, 1_755_262_800)  # [12:00, 13:00)
 
 
 def test_quiet_bins_are_merged_into_one_query(moto: MotoServer):

@@ -82,6 +82,25 @@ def test_split_at_the_cap_keeps_counts_exact(moto: MotoServer):
     assert got == want and got["invocations"] == 1200
 
 
+def test_sub_second_events_at_window_edges_are_counted_once(moto: MotoServer):
+    """With AWS's endTime (inclusive at the millisecond, as the fake models it), events at
+    .500 and .999 of a window's last second, at splits made at the cap and in the last
+    second before --until are each counted once; one at --until itself is not."""
+    durations = [round(2 ** (i % 97 / 8), 2) for i in range(1200)]
+    rows = data.rows(durations, step_ms=500)  # events at .000 and .500 of every second
+    last = T0_MS + 7_200_000 - 1  # 13:43:59.999, the last millisecond of the range
+    edge = report_row(last, "req-last", "orders", duration=5.0, init=None, status="error")
+    after = report_row(last + 1, "req-after", "orders", duration=5.0, init=None, status=None)
+    rows += [{**edge, "_ms": last}, {**after, "_ms": last + 1}]
+    for cap in (10_000, 40):
+        con = open_db(None)
+        with FakeInsights(rows, cap=cap) as fake:
+            data.load(fake, con, row_cap=cap)
+        totals = queries.summary(con)["totals"]
+        assert (totals["invocations"], totals["errors"]) == (1201, 121), cap
+    assert 40 in fake.returned  # the capped load split windows
+
+
 def test_handler_exception_without_request_id_counts_as_error(moto: MotoServer):
     """A REPORT without Status after an '[ERROR]' line of its stream is one error, not two."""
     rid = "11111111-2222-3333-4444-555555555555"
@@ -190,7 +209,7 @@ def test_failure_line_naming_a_request_fetches_its_report_near_the_line(moto: Mo
         data.load(fake, con)
     assert queries.summary(con)["totals"]["errors"] == 1  # data.rows(4) has no Status: error
     (window,) = [w for w, q in zip(fake.started, fake.queries, strict=True) if "@requestId in" in q]
-    assert window == (at // 1000 - 900, at // 1000 + 900)
+    assert window == (at // 1000 - 900, at // 1000 + 901)  # [lo, hi): hi's second excluded
 
 
 def test_analyze_insights_into_a_pipe_says_percentiles_are_estimated(
