@@ -60,7 +60,8 @@ Row = dict[str, Any]
 
 def present(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the database holds aggregates instead of invocations: an aggregated --insights
-    load, its failed invocations aside (invocations loaded otherwise, from files say, win)."""
+    load, its failed invocations aside (a load that would mix them with invocations loaded
+    otherwise is refused, `mixing`; a database mixed before that answers from invocations)."""
     try:
         row = con.execute(
             "SELECT EXISTS (SELECT 1 FROM aggregates) AND NOT EXISTS (SELECT 1 FROM invocations"
@@ -69,6 +70,41 @@ def present(con: duckdb.DuckDBPyConnection) -> bool:
     except duckdb.CatalogException:  # a database made without schema.sql's newest table
         return False
     return bool(row and row[0])
+
+
+MIXED_INTO_AGGREGATES = (
+    "this --db holds an aggregated `analyze --insights` load (counts per time bin, not single "
+    "invocations); adding {what} would give wrong totals: use another --db"
+)
+MIXED_INTO_INVOCATIONS = (
+    "this --db holds single invocations (loaded from files or with --per-invocation); an "
+    "aggregated --insights load would give wrong totals with them: use another --db, or add "
+    "--per-invocation"
+)
+
+
+def mixing(con: duckdb.DuckDBPyConnection, adding: str) -> str | None:
+    """Why a load must not go into this database, or None. `adding`: 'aggregates' (an
+    aggregated --insights load), 'per-invocation' (--insights --per-invocation) or 'files'.
+
+    Aggregates and single invocations do not add up (the aggregated load keeps only its
+    failed invocations one by one), so one database holds one kind: an aggregated load may
+    replace an earlier aggregated load, nothing else may join it."""
+    try:
+        row = con.execute(
+            "SELECT EXISTS (SELECT 1 FROM aggregates), EXISTS (SELECT 1 FROM invocations WHERE"
+            " source IS DISTINCT FROM 'insights') OR EXISTS (SELECT 1 FROM files WHERE format"
+            " = 'insights')"
+        ).fetchone()
+    except duckdb.CatalogException:  # a database made without schema.sql's newest table
+        return None
+    has_aggregates, has_single = bool(row and row[0]), bool(row and row[1])
+    if adding == "aggregates":
+        return MIXED_INTO_INVOCATIONS if has_single else None
+    if has_aggregates:
+        what = "files" if adding == "files" else "a --per-invocation load"
+        return MIXED_INTO_AGGREGATES.format(what=what)
+    return None
 
 
 def applies(con: duckdb.DuckDBPyConnection, filters: Filters) -> bool:

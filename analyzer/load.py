@@ -18,6 +18,7 @@ import duckdb
 
 from analyzer import detect as _detect
 from analyzer import sources as _sources
+from analyzer.aggregates import mixing
 from analyzer.merge import merge
 from analyzer.parse import forget as _forget
 from analyzer.parse.batch import batches, load_batch, text_bytes
@@ -246,6 +247,9 @@ def load_paths(
     """Load every file named by `paths` ('-' = stdin) into the tables of `con`.
 
     `engine="python"` skips the DuckDB fast path (the differential tests use it)."""
+    refused = mixing(con, "files")
+    if refused:
+        raise LoadError(refused)
     srcs, warnings = _sources.expand(list(paths))
     result = LoadResult(warnings=warnings)
     con.execute("CREATE OR REPLACE TEMP TABLE _affected (request_id VARCHAR)")

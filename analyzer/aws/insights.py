@@ -34,6 +34,7 @@ from typing import Any
 
 import duckdb
 
+from analyzer import aggregates
 from analyzer.aws._client import AwsError, AwsTarget, aws_errors, make_client
 from analyzer.aws._insights_agg import load_aggregated
 from analyzer.aws._insights_errors import ERRORS_QUERY, error_marks
@@ -97,6 +98,9 @@ def load_insights(
     since = since or until - timedelta(hours=1)
     if since >= until:
         raise AwsError("--since must be before --until")
+    refused = aggregates.mixing(con, "aggregates" if aggregate else "per-invocation")
+    if refused:
+        raise AwsError(refused)
     logs = client or make_client("logs", AwsTarget(region, profile, endpoint_url))
     start, end = math.floor(since.timestamp()), math.ceil(until.timestamp())  # [start, end)
     rows: dict[str, dict[str, str]] = {}

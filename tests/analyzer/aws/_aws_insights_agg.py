@@ -33,12 +33,13 @@ def rows(durations: list[float], step_ms: int = 1000) -> list[dict[str, Any]]:
 
 
 def load(fake: FakeInsights, con: duckdb.DuckDBPyConnection, **kw: Any) -> int:
-    """Aggregated load of GROUPS over two hours from T0_MS through `fake`."""
+    """Aggregated load (unless aggregate=False) of GROUPS over two hours from T0_MS through
+    `fake`."""
     client = make_client("logs", AwsTarget(region="us-east-1", endpoint_url=fake.endpoint))
     return load_insights(
         con, GROUPS, since=datetime.fromtimestamp(T0_MS / 1000, UTC),
         until=datetime.fromtimestamp(T0_MS / 1000 + 7200, UTC),
-        client=client, sleep=lambda s: None, aggregate=True, **kw,
+        client=client, sleep=lambda s: None, **{"aggregate": True, **kw},
     )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import _aws_insights_agg as data
 import duckdb
+import pytest
 from _aws_insights_agg import GROUPS, T0_MS
 from _aws_insights_fake import FakeInsights, line_row, report_row
 from _support.moto_server import MotoServer
@@ -108,20 +109,42 @@ async def test_dashboard_error_group_opens_the_failed_invocation(moto: MotoServe
         assert f"REPORT RequestId: {example}" in screen_text(app)
 
 
-def test_invocations_from_files_win_over_aggregates(moto: MotoServer, tmp_path: Path):
-    """A database holding aggregates and invocations loaded from files reports the files'."""
+def test_files_into_an_aggregated_db_are_refused(moto: MotoServer, tmp_path: Path):
+    """Files loaded into a database holding aggregates would be counted with only the
+    aggregated load's failed invocations (error rate ~8/9): refused, the report unchanged."""
     from test_insights import ERR_LOG
 
-    from analyzer.load import load_paths
+    from analyzer.load import LoadError, load_paths
 
     con = open_db(None)
     with FakeInsights(data.rows([40.0] * 40)) as fake:
         data.load(fake, con)
     log = tmp_path / "err.log"
     log.write_text(ERR_LOG.format(rid="33333333-2222-3333-4444-555555555555"), encoding="utf-8")
-    load_paths(con, [str(log)], function="orders")
-    assert not aggregates.present(con)
-    assert queries.summary(con)["totals"]["invocations"] == 1 + 8  # file: 1, insights failures: 8
+    with pytest.raises(LoadError, match="use another --db"):
+        load_paths(con, [str(log)], function="orders")
+    assert aggregates.present(con)
+    totals = queries.summary(con)["totals"]
+    assert (totals["invocations"], totals["errors"], totals["timeouts"]) == (40, 4, 4)
+
+
+def test_per_invocation_into_an_aggregated_db_is_refused(moto: MotoServer):
+    """A --per-invocation load after an aggregated one was answered from the old aggregates
+    (40 reported after loading 100): refused with what to do; the other way round too."""
+    from analyzer.aws import AwsError
+
+    agg, single = open_db(None), open_db(None)
+    with FakeInsights(data.rows([40.0] * 40)) as fake:
+        data.load(fake, agg)
+        data.load(fake, single, aggregate=False)
+    with FakeInsights(data.rows([40.0] * 100)) as fake:
+        with pytest.raises(AwsError, match="use another --db"):
+            data.load(fake, agg, aggregate=False)
+        with pytest.raises(AwsError, match="add --per-invocation"):
+            data.load(fake, single)
+        assert fake.started == []  # refused before any query ran
+    assert queries.summary(agg)["totals"]["invocations"] == 40
+    assert queries.summary(single)["totals"]["invocations"] == 40
 
 
 def test_dashboard_series_counts_add_up_and_p99_is_within_the_bound(moto: MotoServer):
