@@ -21,7 +21,12 @@ from datetime import UTC
 
 import duckdb
 
-from analyzer.aws._insights_errors import FAILURE_LINES, error_marks, request_id_in
+from analyzer.aws._insights_errors import (
+    FAILURE_LINES,
+    error_marks,
+    is_failure,
+    request_id_in,
+)
 from analyzer.aws._insights_rows import QUERY, insert_rows, parse_ts, to_invocation
 from analyzer.aws._insights_stats import (
     INIT_QUERY,
@@ -103,7 +108,9 @@ def lookups(lines: Rows, known: set[str], start: int, end: int) -> list[Lookup]:
     named: list[tuple[int, str]] = []
     loose: list[tuple[int, str]] = []
     for row in lines:
-        rid = row.get("@requestId") or request_id_in(row.get("@message", ""))
+        if not is_failure(row.get("@message", "")):
+            continue
+        rid = request_id_in(row.get("@message", ""))
         ts = parse_ts(row.get("@timestamp", ""))
         if ts is None:
             continue

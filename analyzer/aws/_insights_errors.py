@@ -18,13 +18,19 @@ import re
 from collections.abc import Iterable
 
 from analyzer.aws._insights_rows import parse_ts
+from analyzer.parse.message import GLUED_RECORD, PYERR, TS_RE, UUID_RE
 
 FAILURE_LINES = (
-    "/^\\[ERROR\\] [A-Za-z_][A-Za-z0-9_.]*:|Task timed out after"
-    "|RequestId: \\S+ Error: |ERROR\\s+(Invoke Error|Uncaught Exception)"
-    '|LAMBDA_WARNING: Unhandled exception|"outcome":"(error|timeout)"/'
+    "/^\\[ERROR\\] [A-Za-z_][A-Za-z0-9_.]*(:|\\s|$)"
+    "|^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z \\S+ Task timed out after "
+    "|^RequestId: \\S+ Error: "
+    "|^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z\\s\\S+\\sERROR\\s"
+    "(Invoke Error|Uncaught Exception)"
+    '|^LAMBDA_WARNING: Unhandled exception|"outcome":"(error|timeout)"/'
 )
-"""The Logs Insights regex of the lines that make an invocation fail."""
+"""The Logs Insights regex of the lines that make an invocation fail, anchored where the file
+loader anchors them (analyzer/parse/message.py); `is_failure` checks each returned line with
+the file loader's exact patterns."""
 
 ERRORS_QUERY = (
     f"filter @message like {FAILURE_LINES}"
@@ -34,13 +40,16 @@ ERRORS_QUERY = (
 )
 """Lines that make an invocation fail, as the file loader reads them (errors.query too)."""
 
-_RID = (
-    re.compile(r'"request_id":"([^"]+)"'),
-    re.compile(r"RequestId: (\S+)"),
-    re.compile(r"^\S+ (\S+) Task timed out after"),
-    re.compile(r"^\S+\t(\S+)\tERROR\t"),
-    re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+_PYERR = re.compile(PYERR, re.ASCII)
+_TIMEOUT = re.compile(rf"({TS_RE}) (\S+) Task timed out after [0-9.]+ seconds", re.ASCII)
+_RIDERR = re.compile(r"RequestId: (\S+) Error: ", re.ASCII)
+_RIDTIMEOUT = re.compile(
+    r"RequestId: \S+ Error: [^\n\r]*Task timed out after [0-9.]+ seconds", re.ASCII
 )
+_NODE_ERR = re.compile(rf"{TS_RE}\t(\S+)\tERROR\t(?:Invoke Error|Uncaught Exception)", re.ASCII)
+_UUID = re.compile(UUID_RE)
+_RECORD_RID = re.compile(r'"request_id":"([^"]+)"')
+_RECORD_OUTCOME = re.compile(r'"outcome":"(error|timeout)"')
 _TYPES = (
     re.compile(r"^\[ERROR\] ([A-Za-z_][A-Za-z0-9_.]*):"),
     re.compile(r'"error_type":"([^"]+)"'),
@@ -55,9 +64,32 @@ Mark = tuple[str, str | None, str | None]
 """(outcome 'error' | 'timeout', error type or None, error message or None)."""
 
 
+def _record(message: str) -> bool:
+    """Whether the line is (or ends with) a lambdascope record saying the outcome."""
+    return GLUED_RECORD in message and _RECORD_OUTCOME.search(message) is not None
+
+
+def is_failure(message: str) -> bool:
+    """Whether a line makes its invocation fail, as the file loader decides (anchored forms
+    only: a line that merely quotes 'Task timed out after' or an ERROR text does not)."""
+    return bool(
+        _PYERR.match(message)
+        or _TIMEOUT.match(message)
+        or _RIDERR.match(message)
+        or _NODE_ERR.match(message)
+        or message.startswith("LAMBDA_WARNING: Unhandled exception")
+        or _record(message)
+    )
+
+
 def classify(message: str) -> Mark:
-    """The outcome, error type and error message one failure line says."""
-    timeout = "Task timed out after" in message or '"outcome":"timeout"' in message
+    """The outcome, error type and error message one failure line says (a timeout only in
+    the forms the file loader takes as one)."""
+    timeout = bool(
+        _TIMEOUT.match(message)
+        or _RIDTIMEOUT.match(message)
+        or (_record(message) and '"outcome":"timeout"' in message)
+    )
     etype = next((m.group(1) for p in _TYPES if (m := p.search(message))), None)
     return ("timeout" if timeout else "error"), etype, error_text(message)
 
@@ -77,11 +109,20 @@ def error_text(message: str) -> str | None:
 
 
 def request_id_in(message: str) -> str | None:
-    """The request id a failure line names, if it names one."""
-    for pattern in _RID:
-        m = pattern.search(message)
+    """The request id a failure line names where its format puts it (a lambdascope record's
+    request_id, `RequestId: <id> Error:`, `<ts> <id> Task timed out`, Node's `<ts>\t<id>\t
+    ERROR`), else None: a UUID elsewhere in the text (an order id in an exception message)
+    is not one, and the line goes to the next REPORT of its stream."""
+    if _record(message):
+        m = _RECORD_RID.search(message)
+        return m.group(1) if m else None
+    for pattern in (_RIDERR, _TIMEOUT):
+        m = pattern.match(message)
         if m:
-            return m.group(m.lastindex or 0)
+            return m.group(pattern.groups)
+    m = _NODE_ERR.match(message)
+    if m and _UUID.fullmatch(m.group(1)):
+        return m.group(1)
     return None
 
 
@@ -110,7 +151,9 @@ def error_marks(
     marks: dict[str, Mark] = {}
     for row in error_rows:
         message = row.get("@message", "")
-        rid = row.get("@requestId") or request_id_in(message)
+        if not is_failure(message):
+            continue
+        rid = request_id_in(message)
         if rid is None:
             ts = parse_ts(row.get("@timestamp", ""))
             if ts is not None:

@@ -119,6 +119,62 @@ def test_handler_exception_without_request_id_counts_as_error(moto: MotoServer):
     assert got.fetchall() == [(rid, "ValueError")]
 
 
+QUOTED = {
+    "11111111-2222-3333-4444-555555555555": (
+        10, "[ERROR] KeyError: 'order 3fa85f64-5717-4562-b3fc-2c963f66afa6 not found'"
+    ),
+    "22222222-2222-3333-4444-555555555555": (
+        20, "2025-08-15T12:44:20.005Z\t22222222-2222-3333-4444-555555555555\tINFO\tdownstream "
+        'failed {"errorMessage":"2025-08-15T12:44:20.001Z 33333333-2222-3333-4444-555555555555'
+        ' Task timed out after 3.00 seconds"}'
+    ),
+    "33333333-2222-3333-4444-555555555555": (
+        30, "[ERROR] Exception: upstream Task timed out after 3.00 seconds"
+    ),
+}  # fmt: skip
+"""Failure lines that quote a UUID or 'Task timed out after' in their text: a KeyError about
+an order id, a caller logging a downstream timeout (INFO), an exception quoting a timeout."""
+
+
+def test_quoted_uuids_and_timeouts_count_as_a_file_load_counts_them(
+    moto: MotoServer, tmp_path: Path
+):
+    """A UUID in an exception message is not the request id (the line goes to the next REPORT
+    of its stream) and 'Task timed out after' counts only in the anchored forms: the same
+    lines give the same errors and timeouts aggregated as from a file (3 invocations, 2
+    errors, 0 timeouts)."""
+    from analyzer.load import load_paths
+
+    text, rows = "", []
+    for rid, (sec, line) in QUOTED.items():
+        at = T0_MS + sec * 1000
+        ts = f"2025-08-15T12:44:{sec}"
+        text += (
+            f"{ts}.000Z START RequestId: {rid} Version: $LATEST\n"
+            f"{line if line.startswith('2025') else f'{ts}.005Z {line}'}\n"
+            f"{ts}.012Z END RequestId: {rid}\n{ts}.012Z REPORT RequestId: {rid}\t"
+            "Duration: 12.00 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\t"
+            "Max Memory Used: 67 MB\t\n"
+        )
+        report = report_row(at + 12, rid, "orders", duration=12.0, init=None, status=None)
+        rows += [{**report, "_ms": at + 12}, line_row(at + 5, line)]
+    log = tmp_path / "quoted.log"
+    log.write_text(text, encoding="utf-8")
+    from_file = open_db(None)
+    load_paths(from_file, [str(log)], function="orders")
+    con = open_db(None)
+    with FakeInsights(rows) as fake:
+        data.load(fake, con)
+    keys = ("invocations", "errors", "timeouts")
+    want = [queries.summary(from_file)["totals"][k] for k in keys]
+    assert [queries.summary(con)["totals"][k] for k in keys] == want == [3, 2, 0]
+    got = con.execute("SELECT request_id, outcome, error_type FROM invocations ORDER BY 1")
+    assert got.fetchall() == [
+        ("11111111-2222-3333-4444-555555555555", "error", "KeyError"),
+        ("33333333-2222-3333-4444-555555555555", "error", "Exception"),
+    ]
+
+
 def test_legacy_timeout_line_turns_a_status_error_into_a_timeout(moto: MotoServer):
     """A 'Task timed out' line for a REPORT with Status: error moves it from errors to timeouts."""
     rows = data.rows([3000.0] * 8)  # req-7 has Status: error, req-3 Status: timeout
