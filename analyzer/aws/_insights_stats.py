@@ -33,7 +33,7 @@ _BUCKET = f"floor(log(greatest({{field}}, 0.01)) * {BUCKETS_PER_DOUBLING} / log(
 STATS_QUERY = (
     'filter @type = "REPORT"'
     f" | fields {_BUCKET.format(field='@duration')} as bucket,"
-    " ispresent(@initDuration) as cold"
+    ' greatest(ispresent(@initDuration), strcontains(@message, "Restore Duration:")) as cold'
     " | stats count(*) as invocations,"
     ' sum(strcontains(@message, "Status: error")) as errors,'
     ' sum(strcontains(@message, "Status: timeout")) as timeouts,'
@@ -44,7 +44,8 @@ STATS_QUERY = (
     " by @log, bin({bin}), cold, bucket"
     " | limit 10000"
 )
-"""REPORT lines per function, time bin, cold/warm and duration bucket ({bin}: 1m .. 1d)."""
+"""REPORT lines per function, time bin, cold/warm and duration bucket ({bin}: 1m .. 1d); cold:
+an Init Duration or a SnapStart Restore Duration, as the file loader counts cold starts."""
 
 INIT_QUERY = (
     'filter @type = "REPORT" and ispresent(@initDuration)'
@@ -183,7 +184,8 @@ def correction(report: dict[str, str], outcome: str, width: int) -> dict[str, An
     return {
         "kind": "failure", "function": function_of(report.get("@log", ""), ""),
         "bin_start": when, "bin_seconds": width,
-        "cold_start": bool(report.get("@initDuration")), "bucket": None,
+        "cold_start": bool(report.get("@initDuration") or report.get("restoreDuration")),
+        "bucket": None,
         "errors": errors, "timeouts": timeouts,
     }  # fmt: skip
 

@@ -17,6 +17,7 @@ from analyzer import aggregates, queries, report
 from analyzer.aws._insights_agg import FAILURES_QUERY
 from analyzer.aws._insights_stats import INIT_QUERY, STATS_QUERY, agg_bin
 from analyzer.aws.insights import load_insights, normalize_query
+from analyzer.filters import Filters
 from analyzer.store import open_db
 
 REPO = Path(__file__).resolve().parents[3]
@@ -186,6 +187,30 @@ def test_legacy_timeout_line_turns_a_status_error_into_a_timeout(moto: MotoServe
         data.load(fake, con)
     totals = queries.summary(con)["totals"]
     assert (totals["errors"], totals["timeouts"]) == (0, 2)
+
+
+def test_snapstart_restores_are_cold_starts_as_in_per_invocation_mode(moto: MotoServer):
+    """A REPORT with `Restore Duration` (SnapStart) is a cold start aggregated as per
+    invocation (and as a file load counts it, merge.py); a failed one's correction is filed
+    as cold too, so the cold filter gives the same errors in both modes."""
+    rows = []
+    for i in range(10):
+        at = T0_MS + i * 1000
+        status = "error" if i == 3 else None
+        row = report_row(at, f"req-{i}", "orders", duration=20.0, init=None, status=status,
+                         restore=400.0 + i if i % 2 else None)  # fmt: skip
+        rows.append({**row, "_ms": at})
+    rows.append(line_row(T0_MS + 5000, "[ERROR] ValueError: no"))  # req-5 (restored) fails
+    got = {}
+    for aggregate in (True, False):
+        con = open_db(None)
+        with FakeInsights(rows) as fake:
+            data.load(fake, con, aggregate=aggregate)
+        totals = queries.summary(con)["totals"]
+        cold = queries.summary(con, Filters(cold=True))["totals"]
+        got[aggregate] = (totals["invocations"], totals["cold_starts"], totals["errors"],
+                          cold["invocations"], cold["errors"])  # fmt: skip
+    assert got[True] == got[False] == (10, 5, 2, 5, 2)  # req-3 and req-5 were restored
 
 
 def test_a_week_is_aggregated_in_hourly_bins():
