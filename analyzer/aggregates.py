@@ -282,7 +282,7 @@ def function_summary(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[R
         row: Row = {
             "function": fn, "invocations": n, "errors": errors,
             "error_rate": errors / n if n else None, "timeouts": timeouts,
-            "oom": 0 if success else int(oom.get(fn, 0)), "init_failures": 0,
+            "oom": 0 if success else int(oom.get(fn, 0)), "init_failures": None,
             "cold_starts": None if success else int(cold),
             "cold_ratio": None if success or not n else int(cold) / n,
         }  # fmt: skip

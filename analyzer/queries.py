@@ -19,7 +19,8 @@ After the contract keys each entry has `init_failures`: the failed init phases o
 invocation is also counted in that invocation's `errors`. They count under outcome `error`
 and cold starts, not under another outcome, warm only or a version
 (`Filters.init_failures_where`). A function that only failed to initialise is listed with
-zero invocations when its failures count.
+zero invocations when its failures count. After an aggregated --insights load it is `null`
+(unknown: INIT_REPORT lines are not queried there), never 0.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def _ratio(part: int | None, whole: int) -> float | None:
     return round(part / whole, RATIO_DECIMALS)
 
 
-def _entry(row: tuple[Any, ...], init_failures: int) -> dict[str, Any]:
+def _entry(row: tuple[Any, ...], init_failures: int | None) -> dict[str, Any]:
     """One totals/function object from an aggregate row (columns as in `_AGGREGATES`)."""
     (
         n,
@@ -180,16 +181,20 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> d
             "GROUP BY GROUPING SETS ((function), ()) ORDER BY is_total, function NULLS LAST",
             params,
         ).fetchall()
-    failures = init_failures(con, filters)
+    unknown_inits = aggregates.present(con)  # INIT_REPORT lines are not queried: unknown
+    failures = {} if unknown_inits else init_failures(con, filters)
     per_function = {row[1]: row[2:] for row in rows if not row[0]}
     total_row = next((row[2:] for row in rows if row[0]), _EMPTY_ROW)
     for fn in failures:
         per_function.setdefault(fn, _EMPTY_ROW)
     names = sorted(per_function, key=lambda fn: (fn is None, fn or ""))
-    functions = [{"function": fn, **_entry(per_function[fn], failures.get(fn, 0))} for fn in names]
+    functions = [
+        {"function": fn, **_entry(per_function[fn], None if unknown_inits else failures.get(fn, 0))}
+        for fn in names
+    ]
     return {
         "schema": SCHEMA_VERSION,
         "ingest": ingest(con),
-        "totals": _entry(total_row, sum(failures.values())),
+        "totals": _entry(total_row, None if unknown_inits else sum(failures.values())),
         "functions": functions,
     }

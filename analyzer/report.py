@@ -140,6 +140,7 @@ _UNKNOWN_WHY = {
     "cold_starts": "no line says whether an invocation was cold",
     "cold_start_ratio": "no line says whether an invocation was cold",
     "init_ms": "no cold start reported an Init Duration",
+    "init_failures": "an aggregated --insights load does not read INIT_REPORT lines",
 }
 """Why a metric can be null although there are invocations (else: no REPORT line gave it)."""
 

@@ -213,6 +213,30 @@ def test_snapstart_restores_are_cold_starts_as_in_per_invocation_mode(moto: Moto
     assert got[True] == got[False] == (10, 5, 2, 5, 2)  # req-3 and req-5 were restored
 
 
+def test_init_failures_are_unknown_after_an_aggregated_load(moto: MotoServer):
+    """INIT_REPORT lines are not queried: init_failures is null (not 0) in the totals and
+    every function, every format renders it, and --fail-on on it says why it is unknown."""
+    con = open_db(None)
+    with FakeInsights(data.rows([30.0] * 10)) as fake:
+        data.load(fake, con)
+    summary = queries.summary(con)
+    assert summary["totals"]["init_failures"] is None
+    assert [f["init_failures"] for f in summary["functions"]] == [None, None]
+    for fmt in report.FORMATS:
+        assert report.render(summary, fmt)
+    assert json.loads(report.render(summary, "json"))["totals"]["init_failures"] is None
+    import csv
+    import io
+
+    table = list(csv.DictReader(io.StringIO(report.render(summary, "csv"))))
+    assert [r["init_failures"] for r in table] == ["", "", ""]  # two functions, total
+    from analyzer.views import function_summary
+
+    assert {r["init_failures"] for r in function_summary(con, Filters())} == {None}
+    (msg,) = report.check_thresholds(summary, ["init_failures>0"])
+    assert "does not read INIT_REPORT" in msg
+
+
 def test_a_week_is_aggregated_in_hourly_bins():
     """Seven days are cut into 168 one-hour bins (15 minutes would make 672, over 200)."""
     assert agg_bin(0, 7 * 86400 - 1) == ("1h", 3600)
