@@ -6,7 +6,8 @@ instead of `invocations` (which then holds only the failed invocations, loaded o
 Exact: invocations, errors, timeouts, cold starts and their ratios, duration max and mean,
 init max, memory, billed time and cost. Time filters apply to whole time bins (1 min to 1 day,
 chosen at load time from the range: at most 200 bins): a bin counts when it overlaps the
-range, so a load's own --since/--until select all it loaded.
+range, so a load's own --since/--until select all it loaded; a range that cuts a bin is said
+on stderr with the bins used (`widened`).
 
 Estimated: percentiles (duration p50/p90/p99, init p50/p99), from per-bucket counts on a log
 scale: bucket b holds values in [2^(b/8), 2^((b+1)/8)) ms, with each bucket's exact smallest
@@ -111,6 +112,32 @@ def applies(con: duckdb.DuckDBPyConnection, filters: Filters) -> bool:
     """Whether to answer from the aggregates: they exist and the filters do not select only
     failed invocations (those are all in `invocations`, exactly)."""
     return filters.outcome not in ("error", "timeout") and present(con)
+
+
+def widened(con: duckdb.DuckDBPyConnection, filters: Filters) -> str | None:
+    """What an aggregated answer's --since/--until really selected, when it cut a time bin
+    (bins are the finest time there: the whole bins overlapping the range count), else None."""
+    if (filters.since is None and filters.until is None) or not applies(con, filters):
+        return None
+    w, params = where(filters)
+    row = con.execute(
+        "SELECT min(bin_start), max(bin_start + to_seconds(bin_seconds)), max(bin_seconds)"
+        f" FROM aggregates WHERE {w}",
+        params,
+    ).fetchone()
+    if not row or row[0] is None:
+        return None
+    lo, hi, width = row
+    since = _naive_utc(filters.since) if filters.since is not None else None
+    until = _naive_utc(filters.until) if filters.until is not None else None
+    if (since is None or lo >= since) and (until is None or hi <= until):
+        return None
+    span = f"{width // 60} min" if width < 3600 else f"{width // 3600} h"
+    return (
+        f"--since/--until cut a time bin: the aggregates answered for the whole {span} bins "
+        f"[{lo:%Y-%m-%d %H:%M:%S}, {hi:%Y-%m-%d %H:%M:%S}) UTC; align the range to bins, or "
+        "load with --per-invocation for exact times"
+    )
 
 
 def edge(bucket: int) -> float:

@@ -114,13 +114,14 @@ def _insights(args: argparse.Namespace) -> int:
     try:
         load_insights(con, args)
         summary = queries.summary(con, filters)
+        aggregated = aggregates.applies(con, filters)  # the answer's source, not the flag
     except AwsError as exc:  # the user's message: what went wrong and what to do
         say("analyze", exc.message)
         return EXIT_FAILURE
     finally:
         con.close()
     write_out(report.render(summary, "table"))
-    if not getattr(args, "per_invocation", False):
+    if aggregated:  # --since/--until were the load's range: no bin holds more than it
         say("analyze", AGGREGATED_NOTE)
     return EXIT_OK
 

@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         summary = queries.summary(got.con, got.filters)
         names = queries.function_names(got.con) if exprs else []
         aggregated = aggregates.applies(got.con, got.filters)
+        cut = aggregates.widened(got.con, got.filters)
     finally:
         got.con.close()
     if exprs and got.unknown_function:
@@ -92,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
     write_out(report.render(summary, getattr(args, "format", "table")))
     if aggregated:
         say("report", aggregates.REPORT_NOTE)
+    if cut:
+        say("report", cut)
     for message in violations:
         say("report", message)
     return EXIT_FAILURE if violations else EXIT_OK

@@ -261,15 +261,30 @@ def test_a_second_load_replaces_the_first(moto: MotoServer):
     assert queries.summary(con) == first
 
 
-def test_load_time_range_selects_every_bin_it_loaded(moto: MotoServer):
-    """--since in the middle of a minute still counts that minute's bin (bins overlap it)."""
+def test_a_time_filter_that_cuts_a_bin_says_which_bins_answered(
+    moto: MotoServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """--since 30 s into a one-minute bin: the aggregates answer for whole bins (120, of
+    which 90 started at or after --since), and `report` says so on stderr with the bins
+    used; a range on bin edges says nothing."""
+    from analyzer.cli import main
     from analyzer.filters import Filters
 
-    con = open_db(None)
+    db = tmp_path / "a.duckdb"
+    con = open_db(db)
     with FakeInsights(data.rows([80.0] * 120)) as fake:
         data.load(fake, con)
     since = datetime.fromtimestamp(T0_MS / 1000 + 30, UTC)  # 30 s into the first bin
     assert queries.summary(con, Filters(since=since))["totals"]["invocations"] == 120
+    note = aggregates.widened(con, Filters(since=since))
+    assert note and "[2025-08-15 12:44:00, 2025-08-15 12:46:00) UTC" in note
+    assert "1 min bins" in note
+    on_edge = datetime.fromtimestamp(T0_MS / 1000 + 60, UTC)
+    assert aggregates.widened(con, Filters(since=on_edge)) is None
+    con.close()
+    assert main(["report", "--db", str(db), "--since", "2025-08-15T12:44:30Z"]) == 0
+    err = capsys.readouterr().err
+    assert "cut a time bin" in err and "12:44:00" in err
 
 
 def test_cli_form_aggregates_unless_per_invocation_is_given(moto: MotoServer):
