@@ -13,9 +13,10 @@ exact, as a file load counts them.
 
 from __future__ import annotations
 
+import bisect
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
 
@@ -51,7 +52,8 @@ FAILURES_QUERY = (
 """One scan for both: REPORT lines of invocations that failed by their own Status, and the
 failure lines a REPORT does not show (ERRORS_QUERY's)."""
 REPORTS_BY_ID = 'filter @type = "REPORT" and @requestId in [{items}]' + _REST
-REPORTS_BY_STREAM = 'filter @type = "REPORT" and @logStream in [{items}]' + _REST
+REPORTS_BY_STREAM_PREFIX = 'filter @type = "REPORT" and @logStream in ['
+REPORTS_BY_STREAM = REPORTS_BY_STREAM_PREFIX + "{items}]" + _REST
 """REPORT rows of named requests / log streams (failure lines' invocations)."""
 
 IDS_PER_QUERY = 100
@@ -72,39 +74,39 @@ MAX_GROUPS = 50
 """Most log groups one StartQuery may name (as insights.MAX_GROUPS)."""
 
 
-def _batches(names: Iterable[str], size: int) -> list[str]:
-    """`names` as comma-joined quoted lists of at most `size` each."""
-    items = sorted(set(names))
-    return [
-        ", ".join(json.dumps(n) for n in items[i : i + size]) for i in range(0, len(items), size)
-    ]
-
-
 Lookup = tuple[str, tuple[int, int]]
 """A query and the window it runs over."""
 
 
-def _clusters(
-    items: list[tuple[int, str]], before: int, after: int, start: int, end: int
+def _runs(
+    items: list[tuple[int, str]], before: int, after: int, size: int, start: int, end: int
 ) -> list[tuple[tuple[int, int], list[str]]]:
-    """(window, names) per run of (epoch second, name) items less than before + after apart;
-    each window [lo, hi) spans its items from `before` s earlier to `after` s later (that
-    second included), within the range [start, end)."""
+    """(window, names) per batch of the (epoch second, name) items in time order: a batch
+    holds at most `size` distinct names, and an item joins it only while its own window
+    [t - before, t + after] overlaps the batch's; the batch's window [lo, hi) spans its
+    items' windows, within the range [start, end). So a lookup scans about the time its
+    items cover, not the whole range however many batches there are."""
     out: list[tuple[tuple[int, int], list[str]]] = []
-    run: list[tuple[int, str]] = []
-    for item in [*sorted(items), None]:
-        if run and (item is None or item[0] > run[-1][0] + before + after):
-            window = (max(start, run[0][0] - before), min(end, run[-1][0] + after + 1))
-            out.append((window, [name for _, name in run]))
-            run = []
-        if item is not None:
-            run.append(item)
+    names: list[str] = []
+    lo = hi = 0
+    for t, name in sorted(items):
+        if names and (t - before > hi or (name not in names and len(names) >= size)):
+            out.append(((max(start, lo), min(end, hi + 1)), names))
+            names = []
+        if not names:
+            lo = t - before
+        if name not in names:
+            names.append(name)
+        hi = t + after  # items come in time order
+    if names:
+        out.append(((max(start, lo), min(end, hi + 1)), names))
     return out
 
 
 def lookups(lines: Rows, known: set[str], start: int, end: int) -> list[Lookup]:
     """(query, window) pairs fetching the REPORTs that failure `lines` point at: by request
-    id within REPORT_WITHIN_S of the line, else by log stream up to LOOKAHEAD_S after it."""
+    id within REPORT_WITHIN_S of the line, else by log stream up to LOOKAHEAD_S after it;
+    batches in time order, each over the time its own lines cover (`_runs`)."""
     named: list[tuple[int, str]] = []
     loose: list[tuple[int, str]] = []
     for row in lines:
@@ -120,13 +122,14 @@ def lookups(lines: Rows, known: set[str], start: int, end: int) -> list[Lookup]:
         elif not rid:
             loose.append((epoch, row.get("@logStream", "")))
     out: list[Lookup] = []
-    for window, ids in _clusters(named, REPORT_WITHIN_S, REPORT_WITHIN_S, start, end):
-        out += [(REPORTS_BY_ID.format(items=b), window) for b in _batches(ids, IDS_PER_QUERY)]
-    for window, streams in _clusters(loose, 0, LOOKAHEAD_S, start, end):
-        out += [
-            (REPORTS_BY_STREAM.format(items=b), window)
-            for b in _batches(streams, STREAMS_PER_QUERY)
-        ]
+    runs = (
+        (REPORTS_BY_ID, _runs(named, REPORT_WITHIN_S, REPORT_WITHIN_S, IDS_PER_QUERY, start, end)),
+        (REPORTS_BY_STREAM, _runs(loose, 0, LOOKAHEAD_S, STREAMS_PER_QUERY, start, end)),
+    )
+    for query, batches in runs:
+        for window, names in batches:
+            items = ", ".join(json.dumps(n) for n in sorted(names))
+            out.append((query.format(items=items), window))
     return out
 
 
@@ -137,11 +140,13 @@ def load_aggregated(
     end: int,
     collect: Collect,
     row_cap: int,
+    stop: Callable[[], None] = lambda: None,
 ) -> int:
     """Aggregate [start, end) of `groups` in Logs Insights into `aggregates`; return the
-    invocations counted (this load)."""
+    invocations counted (this load). `stop` is called when a query fails or on Ctrl-C,
+    before waiting for the queries still queued or running (insights.Stopper.stop)."""
     with Stage() as stage:
-        reports, lines = _collect_all(stage, groups, start, end, collect, row_cap)
+        reports, lines = _collect_all(stage, groups, start, end, collect, row_cap, stop)
         width = agg_bin(start, end)[1]
         marks = error_marks(reports.values(), lines)
         failed: Rows = []
@@ -167,7 +172,13 @@ def load_aggregated(
 
 
 def _collect_all(
-    stage: Stage, groups: list[str], start: int, end: int, collect: Collect, row_cap: int
+    stage: Stage,
+    groups: list[str],
+    start: int,
+    end: int,
+    collect: Collect,
+    row_cap: int,
+    stop: Callable[[], None],
 ) -> tuple[dict[str, dict[str, str]], Rows]:
     """Run every query of the load: stats and init rows go to `stage` as they arrive; return
     the REPORT rows of failed invocations (by request id) and the failure lines."""
@@ -182,26 +193,68 @@ def _collect_all(
             return lambda window: collect(chunk, window, query)
 
         with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
-            for rows in pool.map(run(STATS_QUERY.format(bin=name)), windows):
-                stage.add(stats_record(x, width) for x in rows)
-            for rows in pool.map(run(INIT_QUERY.format(bin=name)), windows):
-                stage.add(init_record(x, width) for x in rows)
-            found: Rows = []
-            chunk_lines: Rows = []
-            for rows in pool.map(run(FAILURES_QUERY), windows):
-                for r in rows:
-                    report = r.get("@message", "").startswith("REPORT RequestId:")
-                    (found if report else chunk_lines).append(r)
-            reports.update((r["@requestId"], r) for r in found if r.get("@requestId"))
-            todo = lookups(chunk_lines, set(reports), start, end)
+            try:
+                found, chunk_lines = _chunk(pool, run, stage, name, width, windows)
+                reports.update((r["@requestId"], r) for r in found if r.get("@requestId"))
+                todo = lookups(chunk_lines, set(reports), start, end)
 
-            def fetch(lookup: Lookup, chunk: list[str] = chunk) -> Rows:
-                return collect(chunk, lookup[1], lookup[0])
+                def fetch(lookup: Lookup, chunk: list[str] = chunk) -> Rows:
+                    return collect(chunk, lookup[1], lookup[0])
 
-            for rows in pool.map(fetch, todo):
-                reports.update((r["@requestId"], r) for r in rows if r.get("@requestId"))
+                for (query, _), rows in zip(todo, pool.map(fetch, todo), strict=True):
+                    if query.startswith(REPORTS_BY_STREAM_PREFIX):
+                        rows = pointed_at(rows, chunk_lines)
+                    reports.update((r["@requestId"], r) for r in rows if r.get("@requestId"))
+            except BaseException:
+                stop()  # before the pool waits for its queued and running queries
+                raise
             lines += chunk_lines
     return reports, lines
+
+
+def _chunk(
+    pool: ThreadPoolExecutor,
+    run: Callable[[str], Callable[[tuple[int, int]], Rows]],
+    stage: Stage,
+    name: str,
+    width: int,
+    windows: list[tuple[int, int]],
+) -> tuple[Rows, Rows]:
+    """Stats and init rows of one group chunk into `stage`; return its failed REPORT rows
+    and failure lines."""
+    for rows in pool.map(run(STATS_QUERY.format(bin=name)), windows):
+        stage.add(stats_record(x, width) for x in rows)
+    for rows in pool.map(run(INIT_QUERY.format(bin=name)), windows):
+        stage.add(init_record(x, width) for x in rows)
+    found: Rows = []
+    chunk_lines: Rows = []
+    for rows in pool.map(run(FAILURES_QUERY), windows):
+        for r in rows:
+            report = r.get("@message", "").startswith("REPORT RequestId:")
+            (found if report else chunk_lines).append(r)
+    return found, chunk_lines
+
+
+def pointed_at(reports: Rows, lines: Rows) -> Rows:
+    """The REPORT rows of a by-stream lookup that a failure line without a request id points
+    at (the first REPORT of its stream at or after it); the rest are not kept in memory."""
+    by_stream: dict[str, list[tuple[float, int]]] = {}
+    for i, r in enumerate(reports):
+        ts = parse_ts(r.get("@timestamp", ""))
+        if ts is not None:
+            by_stream.setdefault(r.get("@logStream", ""), []).append((ts.timestamp(), i))
+    for found in by_stream.values():
+        found.sort()
+    keep: set[int] = set()
+    for line in lines:
+        ts = parse_ts(line.get("@timestamp", ""))
+        found = by_stream.get(line.get("@logStream", ""), [])
+        if ts is None or not found or request_id_in(line.get("@message", "")):
+            continue
+        at = bisect.bisect_left(found, (ts.timestamp(), -1))
+        if at < len(found):
+            keep.add(found[at][1])
+    return [reports[i] for i in sorted(keep)]
 
 
 def _forget(con: duckdb.DuckDBPyConnection, functions: list[str]) -> None:

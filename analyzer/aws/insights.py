@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -73,6 +75,60 @@ WINDOW = "filter toMillis(@timestamp) >= {lo} and toMillis(@timestamp) < {hi} | 
 """Prefix of every query: its window [lo, hi) exactly, in epoch milliseconds."""
 
 
+class Stopper:
+    """The queries of one load: the first that fails (or Ctrl-C) stops the others, queued
+    ones before they start and running ones with StopQuery, and its error is the one shown."""
+
+    def __init__(self, logs: Any) -> None:
+        self._logs = logs
+        self._lock = threading.Lock()
+        self._running: set[str] = set()
+        self._event = threading.Event()
+        self.first: BaseException | None = None
+        """The failure that stopped the load, if one did."""
+        self.stopped: list[str] = []
+        """Query ids StopQuery was sent for."""
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def started(self, query_id: str) -> None:
+        with self._lock:
+            self._running.add(query_id)
+
+    def done(self, query_id: str) -> None:
+        with self._lock:
+            self._running.discard(query_id)
+
+    def fail(self, exc: BaseException) -> None:
+        """Record `exc` (the first one wins) and stop every other query."""
+        with self._lock:
+            if self.first is None:
+                self.first = exc
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop the load: no query starts any more, running ones get StopQuery."""
+        self._event.set()
+        with self._lock:
+            running = sorted(self._running)
+            self._running.clear()
+        for query_id in running:
+            try:
+                self._logs.stop_query(queryId=query_id)
+                self.stopped.append(query_id)
+            except Exception:  # already finished, or the endpoint is gone: nothing to stop
+                pass
+
+
+class _Stopped(AwsError):
+    """A query given up because another one failed (its error is the one reported)."""
+
+
+def _warn(message: str) -> None:
+    print(f"lambdascope analyze: warning: {message}", file=sys.stderr)
+
+
 def load_insights(
     con: duckdb.DuckDBPyConnection,
     log_groups: Sequence[str] | argparse.Namespace,
@@ -103,34 +159,60 @@ def load_insights(
         raise AwsError(refused)
     logs = client or make_client("logs", AwsTarget(region, profile, endpoint_url))
     start, end = math.floor(since.timestamp()), math.ceil(until.timestamp())  # [start, end)
-    rows: dict[str, dict[str, str]] = {}
-    failures: list[dict[str, str]] = []
-    groups = list(log_groups)
+    stopper = Stopper(logs)
+    with aws_errors("Logs Insights"):
+        try:
+            groups = list(log_groups)
+            return _load(con, logs, groups, start, end, sleep, row_cap, aggregate, stopper)
+        except BaseException as exc:
+            stopper.stop()
+            if isinstance(exc, _Stopped) and stopper.first is not None:
+                raise stopper.first from None
+            raise
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    logs: Any,
+    groups: list[str],
+    start: int,
+    end: int,
+    sleep: Callable[[float], None],
+    row_cap: int,
+    aggregate: bool,
+    stopper: Stopper,
+) -> int:
+    """load_insights over [start, end) once its arguments are checked."""
     if aggregate:
 
         def run(chunk: list[str], window: tuple[int, int], query: str) -> list[dict[str, str]]:
-            return _collect(logs, chunk, window, sleep, row_cap, query)
+            return _collect(logs, chunk, window, sleep, row_cap, query, stopper)
 
-        with aws_errors("Logs Insights"):
-            return load_aggregated(con, groups, start, end, run, row_cap)
-    with aws_errors("Logs Insights"):
-        for i in range(0, len(groups), MAX_GROUPS):
-            chunk = groups[i : i + MAX_GROUPS]
-            name, width = count_bin(start, end)
-            counted = run_query(logs, chunk, start, end, sleep, COUNT_QUERY.format(bin=name))
-            windows = plan_windows(counted, start, end, row_cap, width)
+        return load_aggregated(con, groups, start, end, run, row_cap, stopper.stop)
+    rows: dict[str, dict[str, str]] = {}
+    failures: list[dict[str, str]] = []
+    for i in range(0, len(groups), MAX_GROUPS):
+        chunk = groups[i : i + MAX_GROUPS]
+        name, width = count_bin(start, end)
+        count = COUNT_QUERY.format(bin=name)
+        counted = run_query(logs, chunk, start, end, sleep, count, stopper)
+        windows = plan_windows(counted, start, end, row_cap, width)
 
-            def collect(window: tuple[int, int], chunk: list[str] = chunk) -> list[dict[str, str]]:
-                return _collect(logs, chunk, window, sleep, row_cap)
+        def collect(window: tuple[int, int], chunk: list[str] = chunk) -> list[dict[str, str]]:
+            return _collect(logs, chunk, window, sleep, row_cap, QUERY, stopper)
 
-            def failed(window: tuple[int, int], chunk: list[str] = chunk) -> list[dict[str, str]]:
-                return _collect(logs, chunk, window, sleep, row_cap, ERRORS_QUERY)
+        def failed(window: tuple[int, int], chunk: list[str] = chunk) -> list[dict[str, str]]:
+            return _collect(logs, chunk, window, sleep, row_cap, ERRORS_QUERY, stopper)
 
-            with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+        with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+            try:
                 for result in pool.map(collect, windows):
                     rows.update((r["@requestId"], r) for r in result if r.get("@requestId"))
                 for result in pool.map(failed, contiguous(windows, start, end)):
                     failures += result
+            except BaseException:
+                stopper.stop()  # before the pool waits for its queued and running queries
+                raise
     return insert_rows(con, groups, rows.values(), error_marks(rows.values(), failures))
 
 
@@ -153,19 +235,27 @@ def _collect(
     sleep: Callable[[float], None],
     row_cap: int,
     query: str = QUERY,
+    stopper: Stopper | None = None,
+    warn: Callable[[str], None] = _warn,
 ) -> list[dict[str, str]]:
     """Rows of one window [lo, hi); a window that hits the cap is split in halves [lo, mid)
-    and [mid, hi) and re-queried, down to one second."""
+    and [mid, hi) and re-queried, down to one second (one that still hits it is said)."""
     out: list[dict[str, str]] = []
     pending = [window]
     while pending:
         lo, hi = pending.pop()
-        result = run_query(logs, groups, lo, hi, sleep, query)
+        result = run_query(logs, groups, lo, hi, sleep, query, stopper)
         if len(result) >= row_cap and hi - lo > 1:
             mid = (lo + hi) // 2
             pending += [(mid, hi), (lo, mid)]
-        else:
-            out += result
+            continue
+        if len(result) >= row_cap:
+            when = datetime.fromtimestamp(lo, UTC).strftime("%Y-%m-%d %H:%M:%S")
+            warn(
+                f"{row_cap:,} rows in the one second {when} UTC of {', '.join(groups)}: the "
+                "Logs Insights row cap; rows past it are missing, counts may be low"
+            )
+        out += result
     return out
 
 
@@ -237,24 +327,57 @@ def run_query(
     end_s: int,
     sleep: Callable[[float], None],
     query: str = QUERY,
+    stopper: Stopper | None = None,
 ) -> list[dict[str, str]]:
     """StartQuery over [start_s, end_s) (WINDOW filters it to the millisecond), poll
-    GetQueryResults with backoff until done, return rows as dicts."""
+    GetQueryResults with backoff until done, return rows as dicts. With a `stopper`: not
+    started, or given up, once another query failed; a failure here stops the others."""
     exact = WINDOW.format(lo=start_s * 1000, hi=end_s * 1000) + query
-    query_id = logs.start_query(
-        logGroupNames=groups, startTime=start_s, endTime=end_s, queryString=exact
-    )["queryId"]
-    delay = POLL_FIRST_S
-    while True:
-        page = logs.get_query_results(queryId=query_id)
-        status = page.get("status", "Unknown")
-        if status in _DONE:
-            break
-        sleep(delay)
-        delay = min(delay * 2, POLL_MAX_S)
+    if stopper is not None and stopper.is_set():
+        raise _Stopped("stopped: another Logs Insights query failed")
+    try:
+        query_id = logs.start_query(
+            logGroupNames=groups, startTime=start_s, endTime=end_s, queryString=exact
+        )["queryId"]
+    except Exception as exc:
+        if stopper is not None:
+            stopper.fail(exc)
+        raise
+    if stopper is not None:
+        stopper.started(query_id)
+    try:
+        page, status = _poll(logs, query_id, sleep, stopper)
+    except _Stopped:
+        raise
+    except Exception as exc:
+        if stopper is not None:
+            stopper.fail(exc)
+        raise
+    finally:
+        if stopper is not None:
+            stopper.done(query_id)
     if status != "Complete":
-        raise AwsError(
+        ended = AwsError(
             f"Logs Insights query {query_id} ended {status}: try a shorter --since/--until "
             "range, or re-run"
         )
+        if stopper is not None:
+            stopper.fail(ended)
+        raise ended
     return [{c["field"]: c.get("value", "") for c in row} for row in page.get("results", [])]
+
+
+def _poll(
+    logs: Any, query_id: str, sleep: Callable[[float], None], stopper: Stopper | None
+) -> tuple[dict[str, Any], str]:
+    """GetQueryResults with backoff until the query is done: (last page, status)."""
+    delay = POLL_FIRST_S
+    while True:
+        if stopper is not None and stopper.is_set():
+            raise _Stopped("stopped: another Logs Insights query failed")
+        page: dict[str, Any] = logs.get_query_results(queryId=query_id)
+        status = str(page.get("status", "Unknown"))
+        if status in _DONE:
+            return page, status
+        sleep(delay)
+        delay = min(delay * 2, POLL_MAX_S)

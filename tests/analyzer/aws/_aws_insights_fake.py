@@ -163,6 +163,10 @@ class FakeInsights:
     ) -> None:  # fmt: skip
         self.rows, self.cap, self.running_polls = rows, cap, running_polls
         self.final_status = final_status
+        self.fail_query: int | None = None
+        """Index of the StartQuery that ends 'Failed' at its first poll (others as usual)."""
+        self.stopped: list[str] = []
+        """Query ids StopQuery named."""
         self.started: list[tuple[int, int]] = []
         self.queries: list[str] = []
         self.returned: list[int] = []
@@ -223,12 +227,18 @@ class FakeInsights:
             elif binned:
                 unit = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}[binned.group(2)]
                 hits = _binned(hits, int(binned.group(1)) * unit, binned.group(0)[3:])
-            self._queries[qid] = {"rows": hits[: self.cap], "polls": 0}
+            failing = self.fail_query == len(self.started) - 1
+            self._queries[qid] = {"rows": hits[: self.cap], "polls": 0, "fail": failing}
             self.returned.append(min(len(hits), self.cap))
             self.served.append((query, hits[: self.cap]))
             return {"queryId": qid}
+        if op == "StopQuery":
+            self.stopped.append(body["queryId"])
+            return {"success": True}
         q = self._queries[body["queryId"]]
         q["polls"] += 1
+        if q["fail"]:
+            return {"results": [], "status": "Failed"}
         if q["polls"] <= self.running_polls:
             return {"results": [], "status": "Running"}
         results = [

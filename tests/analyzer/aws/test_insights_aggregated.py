@@ -405,3 +405,73 @@ def test_missing_group_in_aggregated_mode_is_clear(moto: MotoServer):
     with pytest.raises(AwsError, match="not found"):
         load_insights(open_db(None), ["/aws/lambda/nope"], endpoint_url=moto.endpoint,
                       region="us-east-1", sleep=lambda s: None, aggregate=True)  # fmt: skip
+
+
+def test_dense_failure_lines_look_up_only_the_time_they_cover():
+    """A steady trickle of failure lines over a day: each lookup batch runs over the time
+    its own lines cover (about the range once in all), not the whole range per batch."""
+    from analyzer.aws._insights_agg import IDS_PER_QUERY, STREAMS_PER_QUERY, lookups
+
+    start, end = T0_MS // 1000, T0_MS // 1000 + 86_400
+    named = [
+        line_row(T0_MS + i * 300_000, f"2025-08-15T12:44:00.000Z\t{i:08d}-2222-3333-4444-"
+                 "555555555555\tERROR\tInvoke Error\t{}")
+        for i in range(288)
+    ]  # fmt: skip
+    got = lookups(named, set(), start, end)
+    assert len(got) == 3  # 288 ids, 100 a query
+    for _, (lo, hi) in got:
+        assert hi - lo <= (IDS_PER_QUERY - 1) * 300 + 1801
+    loose = [
+        line_row(T0_MS + i * 30_000, "[ERROR] ValueError: no", stream=f"s{i % 200}")
+        for i in range(2880)
+    ]
+    got = lookups(loose, set(), start, end)
+    assert sum(hi - lo for _, (lo, hi) in got) <= 86_400 + 61 * len(got)
+    for _, (lo, hi) in got:
+        assert hi - lo <= (STREAMS_PER_QUERY - 1) * 30 + 61
+
+
+def test_a_stream_lookup_keeps_only_the_reports_lines_point_at():
+    """Of the REPORTs a by-stream lookup returns, only the first after each line stays."""
+    from analyzer.aws._insights_agg import pointed_at
+
+    reports = [
+        {**report_row(T0_MS + t, f"r{t}", "orders", duration=1.0, init=None, status=None)}
+        for t in (0, 1000, 2000, 9000)
+    ]
+    lines = [line_row(T0_MS + 500, "[ERROR] ValueError: no"),
+             line_row(T0_MS + 8000, "[ERROR] KeyError: k")]  # fmt: skip
+    assert [r["@requestId"] for r in pointed_at(reports, lines)] == ["r1000", "r9000"]
+
+
+def test_a_failed_query_stops_the_others(moto: MotoServer):
+    """The first query ending 'Failed' stops the load: running queries get StopQuery (they
+    polled on to the end before; pool.map already cancelled the queued ones), no further
+    window starts, and the error shown is the failed query's."""
+    from analyzer.aws import AwsError
+
+    con = open_db(None)
+    with FakeInsights(data.rows([25.0] * 50), running_polls=400) as fake:
+        fake.fail_query = 0
+        with pytest.raises(AwsError, match="ended Failed"):
+            data.load(fake, con, row_cap=40)  # 40 rows: one window per minute, 120 windows
+    assert fake.stopped  # the queries still running when query 0 failed
+    assert len(fake.started) <= 8  # 120 windows planned; at most two rounds of 4 started
+    assert not con.execute("SELECT count(*) FROM aggregates").fetchone()[0]
+
+
+def test_a_one_second_window_at_the_cap_is_said(moto: MotoServer):
+    """A window that cannot be split any more and still hits the cap is a warning, not a
+    silent truncation."""
+    from analyzer.aws._client import AwsTarget, make_client
+    from analyzer.aws.insights import _collect
+
+    rows = [{**report_row(T0_MS + i, f"r{i}", "orders", duration=1.0, init=None,
+                          status=None), "_ms": T0_MS + i} for i in range(30)]  # fmt: skip
+    said: list[str] = []
+    with FakeInsights(rows, cap=10) as fake:
+        logs = make_client("logs", AwsTarget(region="us-east-1", endpoint_url=fake.endpoint))
+        got = _collect(logs, GROUPS, (T0_MS // 1000, T0_MS // 1000 + 4), lambda s: None, 10,
+                       warn=said.append)  # fmt: skip
+    assert len(got) == 10 and len(said) == 1 and "12:44:00" in said[0] and "row cap" in said[0]
