@@ -141,12 +141,17 @@ def load_aggregated(
     collect: Collect,
     row_cap: int,
     stop: Callable[[], None] = lambda: None,
+    warn: Callable[[str], None] = lambda message: None,
 ) -> int:
     """Aggregate [start, end) of `groups` in Logs Insights into `aggregates`; return the
     invocations counted (this load). `stop` is called when a query fails or on Ctrl-C,
-    before waiting for the queries still queued or running (insights.Stopper.stop)."""
+    before waiting for the queries still queued or running (insights.Stopper.stop); `warn`
+    gets what the user should know (a group with events but no REPORT line, `quiet`)."""
     with Stage() as stage:
-        reports, lines = _collect_all(stage, groups, start, end, collect, row_cap, stop)
+        seen: set[str] = set()
+        reports, lines = _collect_all(stage, groups, start, end, collect, row_cap, stop, seen)
+        for message in quiet([g for g in groups if g not in seen], start, end, collect):
+            warn(message)
         width = agg_bin(start, end)[1]
         marks = error_marks(reports.values(), lines)
         failed: Rows = []
@@ -179,9 +184,11 @@ def _collect_all(
     collect: Collect,
     row_cap: int,
     stop: Callable[[], None],
+    seen: set[str],
 ) -> tuple[dict[str, dict[str, str]], Rows]:
-    """Run every query of the load: stats and init rows go to `stage` as they arrive; return
-    the REPORT rows of failed invocations (by request id) and the failure lines."""
+    """Run every query of the load: stats and init rows go to `stage` as they arrive (`seen`
+    gets the log groups they came from); return the REPORT rows of failed invocations (by
+    request id) and the failure lines."""
     name, width = agg_bin(start, end)
     reports: dict[str, dict[str, str]] = {}
     lines: Rows = []
@@ -194,7 +201,7 @@ def _collect_all(
 
         with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
             try:
-                found, chunk_lines = _chunk(pool, run, stage, name, width, windows)
+                found, chunk_lines = _chunk(pool, run, stage, name, width, windows, seen)
                 reports.update((r["@requestId"], r) for r in found if r.get("@requestId"))
                 todo = lookups(chunk_lines, set(reports), start, end)
 
@@ -219,11 +226,13 @@ def _chunk(
     name: str,
     width: int,
     windows: list[tuple[int, int]],
+    seen: set[str],
 ) -> tuple[Rows, Rows]:
-    """Stats and init rows of one group chunk into `stage`; return its failed REPORT rows
-    and failure lines."""
+    """Stats and init rows of one group chunk into `stage` (their log groups into `seen`);
+    return its failed REPORT rows and failure lines."""
     for rows in pool.map(run(STATS_QUERY.format(bin=name)), windows):
         stage.add(stats_record(x, width) for x in rows)
+        seen.update(x.get("@log", "").split(":", 1)[-1] for x in rows)
     for rows in pool.map(run(INIT_QUERY.format(bin=name)), windows):
         stage.add(init_record(x, width) for x in rows)
     found: Rows = []
@@ -233,6 +242,45 @@ def _chunk(
             report = r.get("@message", "").startswith("REPORT RequestId:")
             (found if report else chunk_lines).append(r)
     return found, chunk_lines
+
+
+QUIET_QUERY = (
+    "stats count(*) as events,"
+    ' sum(strcontains(@message, \'"type":"platform.report"\')) as json_reports by @log'
+)
+"""Events and JSON-format REPORTs (`platform.report`) per log group: run only over groups
+that gave no REPORT line, to say why."""
+
+
+def quiet(groups: list[str], start: int, end: int, collect: Collect) -> list[str]:
+    """One message per group of `groups` (those that gave no text REPORT line) that does hold
+    log events in [start, end): JSON-format `platform.report` lines, which this load does not
+    read, or other events only."""
+    out: list[str] = []
+    for i in range(0, len(groups), MAX_GROUPS):
+        chunk = groups[i : i + MAX_GROUPS]
+        for row in collect(chunk, (start, end), QUIET_QUERY):
+            group = row.get("@log", "").split(":", 1)[-1]
+            events, json_reports = _count(row.get("events")), _count(row.get("json_reports"))
+            if json_reports:
+                out.append(
+                    f"{group}: {json_reports:,} REPORTs in Lambda's JSON log format "
+                    "(platform.report) and no text REPORT line; an --insights load reads only "
+                    "the text format: fetch the logs (lambdascope fetch) and analyze the files"
+                )
+            elif events:
+                out.append(
+                    f"{group}: {events:,} log events but no REPORT line in the range: "
+                    "0 invocations loaded from it"
+                )
+    return out
+
+
+def _count(text: str | None) -> int:
+    try:
+        return int(float(text or 0))
+    except ValueError:
+        return 0
 
 
 def pointed_at(reports: Rows, lines: Rows) -> Rows:

@@ -188,7 +188,7 @@ def _load(
         def run(chunk: list[str], window: tuple[int, int], query: str) -> list[dict[str, str]]:
             return _collect(logs, chunk, window, sleep, row_cap, query, stopper)
 
-        return load_aggregated(con, groups, start, end, run, row_cap, stopper.stop)
+        return load_aggregated(con, groups, start, end, run, row_cap, stopper.stop, _warn)
     rows: dict[str, dict[str, str]] = {}
     failures: list[dict[str, str]] = []
     for i in range(0, len(groups), MAX_GROUPS):

@@ -129,6 +129,28 @@ def _stats(
     return out
 
 
+def json_row(ts_ms: int, record: dict[str, Any], *, fn: str = "orders") -> dict[str, Any]:
+    """A line of Lambda's JSON log format (`{"time":…,"type":…,"record":…}`): only the
+    events-per-group query sees it."""
+    ts = datetime.fromtimestamp(ts_ms / 1000, UTC)
+    message = json.dumps(
+        {"time": ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), **record}, separators=(",", ":")
+    )
+    return {"_ms": ts_ms, "_kind": "json", "@log": f"123456789012:/aws/lambda/{fn}",
+            "@logStream": STREAM, "@message": message}  # fmt: skip
+
+
+def _events(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of QUIET_QUERY: events and JSON platform.report lines per @log."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        row = out.setdefault(r["@log"], {"@log": r["@log"], "events": 0, "json_reports": 0})
+        row["events"] += 1
+        row["json_reports"] += '"type":"platform.report"' in r.get("@message", "")
+    return [{**r, "events": str(r["events"]), "json_reports": str(r["json_reports"])}
+            for r in out.values()]  # fmt: skip
+
+
 def _with_message(row: dict[str, Any]) -> dict[str, Any]:
     """A REPORT row with the @message a query that asks for it gets."""
     status = f"\tStatus: {row['status']}" if row.get("status") else ""
@@ -208,9 +230,15 @@ class FakeInsights:
                 query = query[window.end() :]
             lines = query.startswith("filter @message like")
             both = query.startswith("filter (@type")  # failed REPORTs or failure lines
+            if query.startswith("stats count(*) as events"):  # events per group
+                return self._start(qid, _events(
+                    [r for r in self.rows if lo <= r["_ms"] <= hi and r["@log"] in
+                     {f"123456789012:{g}" for g in body["logGroupNames"]}]
+                ))  # fmt: skip
             hits = [
                 r for r in self.rows
-                if lo <= r["_ms"] <= hi and (both or (r.get("_kind") == "line") == lines)
+                if lo <= r["_ms"] <= hi and r.get("_kind") != "json"
+                and (both or (r.get("_kind") == "line") == lines)
             ]  # fmt: skip
             hits = [r for r in hits if lines or r.get("_kind") == "line" or _matches(query, r)]
             if both:
@@ -227,11 +255,8 @@ class FakeInsights:
             elif binned:
                 unit = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}[binned.group(2)]
                 hits = _binned(hits, int(binned.group(1)) * unit, binned.group(0)[3:])
-            failing = self.fail_query == len(self.started) - 1
-            self._queries[qid] = {"rows": hits[: self.cap], "polls": 0, "fail": failing}
-            self.returned.append(min(len(hits), self.cap))
             self.served.append((query, hits[: self.cap]))
-            return {"queryId": qid}
+            return self._start(qid, hits)
         if op == "StopQuery":
             self.stopped.append(body["queryId"])
             return {"success": True}
@@ -246,6 +271,13 @@ class FakeInsights:
         ]
         stats = {"recordsMatched": float(len(results)), "recordsScanned": 1.0, "bytesScanned": 1.0}
         return {"results": results, "statistics": stats, "status": self.final_status}
+
+    def _start(self, qid: str, hits: list[dict[str, Any]]) -> dict[str, Any]:
+        """Register a started query answering `hits` (capped)."""
+        failing = self.fail_query == len(self.started) - 1
+        self._queries[qid] = {"rows": hits[: self.cap], "polls": 0, "fail": failing}
+        self.returned.append(min(len(hits), self.cap))
+        return {"queryId": qid}
 
     def __enter__(self) -> FakeInsights:
         threading.Thread(

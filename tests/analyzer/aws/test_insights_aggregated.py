@@ -475,3 +475,27 @@ def test_a_one_second_window_at_the_cap_is_said(moto: MotoServer):
         got = _collect(logs, GROUPS, (T0_MS // 1000, T0_MS // 1000 + 4), lambda s: None, 10,
                        warn=said.append)  # fmt: skip
     assert len(got) == 10 and len(said) == 1 and "12:44:00" in said[0] and "row cap" in said[0]
+
+
+def test_a_json_format_group_is_said_not_silently_empty(
+    moto: MotoServer, capsys: pytest.CaptureFixture[str]
+):
+    """A group in Lambda's JSON log format has no text REPORT line: the load says so on
+    stderr (how many platform.report lines, what to do) instead of loading 0 silently; a
+    group with REPORT lines costs no extra query."""
+    from _aws_insights_fake import json_row
+
+    report = {"type": "platform.report", "record": {"requestId": "r1", "status": "success",
+              "metrics": {"durationMs": 12.5, "billedDurationMs": 13, "memorySizeMB": 128,
+                          "maxMemoryUsedMB": 67}}}  # fmt: skip
+    rows = [json_row(T0_MS + i * 1000, report, fn="billing") for i in range(3)]
+    rows.append(json_row(T0_MS + 5000, {"type": "platform.start", "record": {}}, fn="billing"))
+    rows += [r for r in data.rows([10.0] * 8) if r["@log"].endswith("/orders")]
+    con = open_db(None)
+    with FakeInsights(rows) as fake:
+        assert data.load(fake, con) == 4
+    err = capsys.readouterr().err
+    assert "/aws/lambda/billing: 3 REPORTs in Lambda's JSON log format" in err
+    assert "lambdascope fetch" in err and "/aws/lambda/orders" not in err
+    quiet = [g for g, q in zip(fake.started, fake.queries, strict=True) if "as events" in q]
+    assert len(quiet) == 1
