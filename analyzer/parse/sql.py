@@ -134,6 +134,21 @@ _ONE_FILE = """
 _MANY_FILES = """
   SELECT r.rowid - b.base + 1 AS line_no, b.f_id, b.f_gfn, b.f_env, {line} AS line
   FROM _raw r JOIN _base b USING (fx)"""
+_CSV = (
+    "columns={'line': 'VARCHAR'}, delim='\x01', quote='', escape='', header=false, "
+    "auto_detect=false, max_line_size=16777216, compression=$compression"
+)
+_STREAM_ONE = f"""
+  SELECT NULL::BIGINT AS line_no, $fid::INTEGER AS f_id, $gfn::VARCHAR AS f_gfn,
+         $env::VARCHAR AS f_env, line
+  FROM read_csv($paths, {_CSV})"""
+_STREAM_MANY = f"""
+  SELECT NULL::BIGINT AS line_no, $fids[file_index::BIGINT + 1]::INTEGER AS f_id,
+         $gfns[file_index::BIGINT + 1]::VARCHAR AS f_gfn, $envs[file_index::BIGINT + 1]::VARCHAR AS f_env, line
+  FROM read_csv($paths, {_CSV})"""
+"""The files of a batch read by DuckDB's CSV reader straight into the stage: no `_raw` copy.
+Line numbers are given afterwards by `NUMBER_LINES` (the insert keeps the reader's order)."""
+
 _BOM_LINE = {
     True: "CASE WHEN rowid = {base} THEN ltrim(line, chr(65279)) ELSE line END",
     False: "line",
@@ -146,16 +161,30 @@ WHERE rowid IN (SELECT base FROM _base) AND starts_with(line, chr(65279))
 """Does the first line of any file of the batch start with a byte order mark?"""
 
 
-def stage_sql(fmt: str, *, one_file: bool = False, bom: bool = True) -> str:
+def stage_sql(fmt: str, *, one_file: bool = False, bom: bool = True, streamed: bool = False) -> str:
     """A SELECT over `_raw` giving the stage rows (line_no, reject, cont, ts, stream, rid,
     level, kind, msg, fn, env, gfn) of one line-oriented format; rejects are left out.
 
     `one_file` takes the file's id, path hints and first rowid as parameters ($fid, $gfn,
     $env, $base) instead of joining `_base` (the common single-file case, a little faster).
-    `bom=False` (no file of the batch starts with a byte order mark) skips stripping it."""
+    `bom=False` (no file of the batch starts with a byte order mark) skips stripping it.
+
+    `streamed` reads the files $paths (with $compression) itself instead of `_raw`, taking
+    $fid/$gfn/$env (one file) or the lists $fids/$gfns/$envs (by file index), and keeps every
+    line, line_no NULL: blank lines as kind `_blank`, rejected ones as kind `_reject` (level =
+    reason, msg = the bounded raw line); `NUMBER_LINES` and `SETTLE_STREAMED` finish them."""
     cont = "pts = ''" if fmt in ("export", "tail") else "false"
     jl = "coalesce(nullif(jx[2], ''), jx[3])"
-    if one_file:
+    keep = "true" if streamed else "reject IS NULL AND NOT blank"
+    k0 = (
+        f"CASE WHEN reject IS NOT NULL THEN '_reject' WHEN blank THEN '_blank' ELSE {_KIND0} END"
+        if streamed
+        else _KIND0
+    )
+    raw_msg = "WHEN reject IS NOT NULL THEN " + _REJECT_RAW if streamed else ""
+    if streamed:
+        lines = _STREAM_ONE if one_file else _STREAM_MANY
+    elif one_file:
         lines = _ONE_FILE.format(line=_BOM_LINE[bom].format(base="$base"))
     else:
         lines = _MANY_FILES.format(line=_BOM_LINE[bom].format(base="b.base"))
@@ -176,11 +205,11 @@ WITH l AS ({lines}
     {cont} AS cont,
     nullif(pts, '') AS cts,
     nullif(stream, '') AS stream,
-    CASE WHEN pts <> '' THEN substr(line, length(pts) + length(coalesce(stream, '')) + 2
+    CASE {raw_msg} WHEN pts <> '' THEN substr(line, length(pts) + length(coalesce(stream, '')) + 2
          + (stream IS NOT NULL AND stream <> '')::INT) ELSE line END AS msg
   FROM p
 ), k AS (
-  SELECT *, {_KIND0} AS k0 FROM m WHERE reject IS NULL AND NOT blank
+  SELECT *, {k0} AS k0 FROM m WHERE {keep}
 ), j AS (
   SELECT *,
     CASE WHEN k0 = 'json' THEN CASE WHEN json_valid(msg) THEN CASE
@@ -269,6 +298,7 @@ WITH l AS ({lines}
       WHEN rb.ts <> '' THEN {_uuid("rb.rid")}
     END AS rid0,
     CASE
+      WHEN k0 = '_reject' THEN reject
       WHEN k0 = 'error' THEN 'ERROR'
       WHEN k0 = 'json' THEN CASE
         WHEN jx IS NULL THEN NULL
@@ -317,11 +347,34 @@ FROM c
 """
 
 
-RAW_REJECTS = """
+_REJECT_RAW = (
+    "CASE WHEN contains(line, chr(0)) THEN replace(left(line, 1024), chr(0), '\\0') "
+    "ELSE left(line, 1024) END"
+)
+"""The bounded text the rejects table keeps of a rejected line (NUL bytes, over 1 MiB)."""
+
+NUMBER_LINES = """
+UPDATE events SET line_no = events.rowid - b.base + 1
+FROM (SELECT file_id, min(rowid) AS base FROM events
+      WHERE file_id BETWEEN $lo AND $hi GROUP BY file_id) b
+WHERE events.file_id = b.file_id
+"""
+"""Line numbers of a streamed batch: its rows were appended in the reader's order, file by file,
+so a row's place among its file's rows is its line number."""
+
+LINE_COUNTS = "SELECT file_id, count(*) FROM events WHERE file_id BETWEEN $lo AND $hi GROUP BY 1"
+"""Lines per file of a streamed batch (blank and rejected lines are still there)."""
+
+SETTLE_STREAMED = (
+    "INSERT INTO rejects SELECT file_id, line_no, level, message FROM events "
+    "WHERE file_id BETWEEN $lo AND $hi AND kind = '_reject'",
+    "DELETE FROM events WHERE file_id BETWEEN $lo AND $hi AND kind IN ('_reject', '_blank')",
+)
+"""A streamed batch's rejected lines into rejects, its blank lines gone (as `_raw` batches)."""
+
+RAW_REJECTS = f"""
 INSERT INTO rejects
-SELECT f_id, line_no, reason,
-  CASE WHEN contains(line, chr(0)) THEN replace(left(line, 1024), chr(0), '\\0')
-       ELSE left(line, 1024) END
+SELECT f_id, line_no, reason, {_REJECT_RAW}
 FROM (SELECT b.f_id, r.rowid - b.base + 1 AS line_no, line,
         CASE WHEN contains(line, chr(0)) THEN 'binary data (NUL bytes)'
              WHEN strlen(line) > 1048576 AND length(line) > 1048576
