@@ -135,8 +135,9 @@ def widened(con: duckdb.DuckDBPyConnection, filters: Filters) -> str | None:
     span = f"{width // 60} min" if width < 3600 else f"{width // 3600} h"
     return (
         f"--since/--until cut a time bin: the aggregates answered for the whole {span} bins "
-        f"[{lo:%Y-%m-%d %H:%M:%S}, {hi:%Y-%m-%d %H:%M:%S}) UTC; align the range to bins, or "
-        "load with --per-invocation for exact times"
+        f"[{lo:%Y-%m-%d %H:%M:%S}, {hi:%Y-%m-%d %H:%M:%S}) UTC (exact only if that range "
+        "is what the load read); align the range to bins, or load with --per-invocation for "
+        "exact times"
     )
 
 
