@@ -49,6 +49,11 @@ def test_report_json_counts_are_the_sums_of_the_returned_rows(moto: MotoServer):
         assert totals[key] == sum(int(r[col]) for r in served)
     assert totals["cold_starts"] == sum(int(r["invocations"]) for r in served if r["cold"] == "1")
     assert totals["duration_ms"]["max"] == max(float(r["duration_max"]) for r in served)
+    inputs = data.rows(data.lognormal(500))  # and equal to what was put in, not only served
+    assert (totals["invocations"], totals["errors"], totals["timeouts"]) == (500, 50, 50)
+    assert totals["cold_starts"] == sum("@initDuration" in r for r in inputs) == 20
+    assert totals["duration_ms"]["max"] == max(float(r["@duration"]) for r in inputs)
+    assert totals["max_memory_used_mb"] == 67 and totals["memory_size_mb"] == 128
     assert doc["totals"].keys() == queries.summary(open_db(None))["totals"].keys()
 
 
