@@ -218,6 +218,20 @@ def test_snapstart_restores_are_cold_starts_as_in_per_invocation_mode(moto: Moto
     assert got[True] == got[False] == (10, 5, 2, 5, 2)  # req-3 and req-5 were restored
 
 
+def test_init_failures_are_unknown_after_a_per_invocation_load(moto: MotoServer):
+    """--per-invocation does not query INIT_REPORT lines either: null, not 0."""
+    from analyzer.views import function_summary
+
+    con = open_db(None)
+    with FakeInsights(data.rows([30.0] * 10)) as fake:
+        data.load(fake, con, aggregate=False)
+    summary = queries.summary(con)
+    assert summary["totals"]["invocations"] == 10
+    assert summary["totals"]["init_failures"] is None
+    assert {f["init_failures"] for f in summary["functions"]} == {None}
+    assert {r["init_failures"] for r in function_summary(con, Filters())} == {None}
+
+
 def test_init_failures_are_unknown_after_an_aggregated_load(moto: MotoServer):
     """INIT_REPORT lines are not queried: init_failures is null (not 0) in the totals and
     every function, every format renders it, and --fail-on on it says why it is unknown."""
