@@ -420,7 +420,8 @@ _CLOSES = (
     "kind IN ('end', 'report', 'timeout') "
     "OR (kind = 'error' AND starts_with(message, 'RequestId: '))"
 )
-"""stage._closes: the rows that end the open invocation."""
+"""stage._closes: the rows that end the open invocation (projected to a flag before the window,
+so the window does not carry the message text: +30 % INHERIT time otherwise)."""
 
 
 def inherit(by_env: bool) -> str:
@@ -436,9 +437,11 @@ FROM (
     SELECT * EXCLUDE (orid) REPLACE (CASE WHEN kind = 'error' AND request_id IS NULL
                                     THEN nullif(orid, '') ELSE request_id END AS request_id)
     FROM (SELECT file_id, line_no, kind, env_id, function, ts, level, request_id,
-            last_value(CASE WHEN {_CLOSES} THEN '' ELSE request_id END
+            last_value(CASE WHEN closes THEN '' ELSE request_id END
                        IGNORE NULLS) OVER w AS orid
-          FROM events WHERE file_id BETWEEN $lo AND $hi
+          FROM (SELECT file_id, line_no, kind, env_id, function, ts, level, request_id,
+                  {_CLOSES} AS closes
+                FROM events WHERE file_id BETWEEN $lo AND $hi)
           WINDOW w AS (PARTITION BY {part} ORDER BY line_no
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
   ), b AS (
