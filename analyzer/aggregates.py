@@ -108,6 +108,20 @@ def mixing(con: duckdb.DuckDBPyConnection, adding: str) -> str | None:
     return None
 
 
+def inits_unknown(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether init failures are unknown: everything loaded came from Logs Insights (an
+    aggregated or --per-invocation load), which does not query INIT_REPORT lines."""
+    try:
+        row = con.execute(
+            "SELECT (EXISTS (SELECT 1 FROM aggregates) OR EXISTS (SELECT 1 FROM invocations"
+            " WHERE source = 'insights')) AND NOT EXISTS (SELECT 1 FROM invocations WHERE"
+            " source IS DISTINCT FROM 'insights')"
+        ).fetchone()
+    except duckdb.CatalogException:  # a database made without schema.sql's newest table
+        return False
+    return bool(row and row[0])
+
+
 def applies(con: duckdb.DuckDBPyConnection, filters: Filters) -> bool:
     """Whether to answer from the aggregates: they exist and the filters do not select only
     failed invocations (those are all in `invocations`, exactly)."""
@@ -135,8 +149,9 @@ def widened(con: duckdb.DuckDBPyConnection, filters: Filters) -> str | None:
     span = f"{width // 60} min" if width < 3600 else f"{width // 3600} h"
     return (
         f"--since/--until cut a time bin: the aggregates answered for the whole {span} bins "
-        f"[{lo:%Y-%m-%d %H:%M:%S}, {hi:%Y-%m-%d %H:%M:%S}) UTC; align the range to bins, or "
-        "load with --per-invocation for exact times"
+        f"[{lo:%Y-%m-%d %H:%M:%S}, {hi:%Y-%m-%d %H:%M:%S}) UTC (exact only if that range "
+        "is what the load read); align the range to bins, or load with --per-invocation for "
+        "exact times"
     )
 
 

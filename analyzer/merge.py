@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
+from analyzer.parse import runtime_text as _rt
 from analyzer.parse.sql_report import REPORTS
 
 _AFF = "AND (NOT $partial OR request_id IN (SELECT request_id FROM _affected))"
@@ -23,39 +24,39 @@ _VERSION = (
 """The version of a START line or a lambdascope record. The anchored match right after the first
 `Version: ` is the usual answer and much faster than the unanchored search it falls back to."""
 
-OOM_TYPES = (
-    "Runtime.OutOfMemory",
-    "MemoryError",
-    "java.lang.OutOfMemoryError",
-    "NoMemoryError",
-    "Function<NoMemoryError>",
-    "System.OutOfMemoryException",
-    "OutOfMemoryException",
+OOM_TYPES = ("Runtime.OutOfMemory",)
+"""Lambda's own out-of-memory error type (the language types match `runtime_text.OOM_TYPE`:
+MemoryError and subclasses, java.lang.OutOfMemoryError, System.OutOfMemoryException,
+NoMemoryError / Function<NoMemoryError>...)."""
+_IS_OOM_TYPE = (
+    "({x} IN (" + ", ".join(f"'{t}'" for t in OOM_TYPES) + ") OR (contains({x}, 'Memory') "
+    f"AND regexp_matches({{x}}, '{_rt.OOM_TYPE}')))"
 )
-"""Error types that mean out of memory: Lambda's own, then Python, Java, Ruby (bare and as the
-Ruby runtime reports it), .NET (full and short name)."""
-OOM_TEXT = (
-    "JavaScript heap out of memory|fatal error: runtime: out of memory|"
-    "java\\.lang\\.OutOfMemoryError|OutOfMemoryException|NoMemoryError|"
-    "failed to allocate memory|\\bMemoryError\\b"
+"""SQL: is the error type {x} an out-of-memory type (a cheap guard before the regex)."""
+_OOM_ROW = (
+    f"kind = 'error' AND ({_IS_OOM_TYPE.format(x='error_type')} "
+    "OR (error_type IS NULL AND (starts_with(error_message, 'FATAL ERROR: ') "
+    "OR starts_with(error_message, 'fatal error: ') "
+    "OR starts_with(error_message, 'Exception in thread ')) "
+    f"AND regexp_matches(error_message, '{_rt.OOM_CRASH}')))"
 )
-"""RE2: the language runtimes' out-of-memory texts (Node, Go, Java, .NET, Ruby, Python; the
-list of lambda-log-formats.md 2.7) in the type or message of an error line of the invocation."""
+"""An error line of an out-of-memory type, or an untyped crash line that says out of memory
+(Node's V8, Go, the JVM): an error message that merely mentions an OOM word, such as a
+downstream system's `java.lang.OutOfMemoryError`, is not one. Aggregated in CTE `o`, which
+reads the affected error rows anyway (no second scan of load_evidence)."""
 _OOM = (
-    "outcome = 'error' AND (etype IN ("
-    + ", ".join(f"'{t}'" for t in OOM_TYPES)
-    + ") OR (killed AND max_memory_mb >= memory_mb) OR request_id IN ("
-    "SELECT request_id FROM load_evidence WHERE kind = 'error' AND request_id IS NOT NULL "
-    "AND regexp_matches(concat_ws(' ', error_type, error_message), "
-    f"'{OOM_TEXT}')))"
+    f"outcome = 'error' AND ({_IS_OOM_TYPE.format(x='etype')} "
+    "OR (killed AND max_memory_mb >= memory_mb) OR oom_row)"
 )
 """An invocation that failed for lack of memory: Lambda says so (REPORT / platform record),
-or the runtime was killed at its memory size, or a runtime's error line names an out-of-memory
-error (`MemoryError`, `JavaScript heap out of memory`, ...) whatever type the REPORT gives."""
+or its type is a language OOM type, or the runtime was killed at its memory size, or one of
+its error lines is an OOM (`_OOM_ROW`), whatever type the REPORT gives."""
 OOM_MESSAGE = "Runtime exited with error: signal: killed"
 """The runtime's text for a killed (out of memory) process: the message of every OOM invocation
 whose logs carry none (a modern REPORT says only `Error Type: Runtime.OutOfMemory`), so one
-cause is one error group whether the legacy `Runtime exited` line was written or not."""
+cause is one error group whether the legacy `Runtime exited` line was written or not. A
+language OOM without a message (Python's bare `MemoryError`) is not a killed process: its
+message is the language's error type instead."""
 
 MERGE = f"""
 INSERT INTO invocations
@@ -96,6 +97,8 @@ WITH s AS (
     max(error_type) FILTER (WHERE kind = 'error') AS e_etype,
     max(error_message) FILTER (WHERE kind = 'error') AS e_msg,
     bool_or(kind = 'error' AND error_message LIKE '%signal: killed%') AS killed,
+    bool_or({_OOM_ROW}) AS oom_row,
+    max(error_type) FILTER (WHERE {_OOM_ROW}) AS oom_type,
     max(timeout_ms) FILTER (WHERE kind = 'timeout') AS t_timeout,
     max(trace_id) FILTER (WHERE kind <> 'lambdascope') AS trace_id,
     bool_or(kind = 'lambdascope') AS has_ls, bool_or(kind = 'runtime_done') AS has_rd,
@@ -133,10 +136,13 @@ WITH s AS (
          WHEN r.request_id IS NOT NULL OR o.ls_status = 'success' THEN 'success' END AS outcome,
     coalesce(r.error_type, o.rd_etype, o.e_etype, o.ls_etype) AS etype,
     coalesce(o.e_msg, o.ls_emsg) AS emsg, coalesce(o.killed, false) AS killed,
+    coalesce(o.oom_row, false) AS oom_row, o.oom_type,
     coalesce(o.t_timeout, o.ls_timeout) AS timeout_ms, r.duration_ms AS r_duration,
     o.ls_cold, o.ls_init, o.ls_version, o.remaining_ms, o.trigger,
     coalesce(r.trace_id, o.trace_id, s.trace_id, o.ls_trace) AS trace_id
   FROM s FULL JOIN r USING (request_id) FULL JOIN o USING (request_id)
+), g AS (
+  SELECT * EXCLUDE (oom_row), {_OOM} AS is_oom FROM m
 )
 SELECT function, coalesce(start_version, ls_version) AS version,
   request_id, env_id,
@@ -148,15 +154,18 @@ SELECT function, coalesce(start_version, ls_version) AS version,
        WHEN has_report THEN false END,
   coalesce(r_init, ls_init), r_restore, duration_ms, billed_ms, memory_mb, max_memory_mb,
   outcome,
-  CASE WHEN {_OOM} THEN 'Runtime.OutOfMemory'
+  CASE WHEN is_oom THEN 'Runtime.OutOfMemory'
        WHEN outcome IN ('error', 'timeout') THEN etype END,
-  CASE WHEN {_OOM} THEN coalesce(emsg, '{OOM_MESSAGE}')
+  CASE WHEN is_oom THEN coalesce(emsg, oom_type,
+         CASE WHEN etype <> 'Runtime.OutOfMemory' AND {_IS_OOM_TYPE.format(x="etype")}
+              THEN etype END,
+         '{OOM_MESSAGE}')
        WHEN outcome IN ('error', 'timeout') THEN emsg END,
   coalesce(timeout_ms, CASE WHEN outcome = 'timeout' THEN r_duration END),
   remaining_ms, trigger, trace_id, env.runtime_version,
   CASE WHEN has_report THEN 'report' WHEN has_ls THEN 'lambdascope'
        WHEN has_start OR has_rd THEN 'start' ELSE 'error' END
-FROM m LEFT JOIN (
+FROM g LEFT JOIN (
   SELECT env_id, max(runtime_version) AS runtime_version FROM load_evidence
   WHERE kind IN ('init_start', 'restore_start') AND env_id IS NOT NULL GROUP BY env_id
 ) env USING (env_id)

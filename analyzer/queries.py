@@ -19,8 +19,8 @@ After the contract keys each entry has `init_failures`: the failed init phases o
 invocation is also counted in that invocation's `errors`. They count under outcome `error`
 and cold starts, not under another outcome, warm only or a version
 (`Filters.init_failures_where`). A function that only failed to initialise is listed with
-zero invocations when its failures count. After an aggregated --insights load it is `null`
-(unknown: INIT_REPORT lines are not queried there), never 0.
+zero invocations when its failures count. After an --insights load (aggregated or
+--per-invocation) it is `null` (unknown: INIT_REPORT lines are not queried there), never 0.
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> d
             "GROUP BY GROUPING SETS ((function), ()) ORDER BY is_total, function NULLS LAST",
             params,
         ).fetchall()
-    unknown_inits = aggregates.present(con)  # INIT_REPORT lines are not queried: unknown
+    unknown_inits = aggregates.inits_unknown(con)  # Logs Insights loads: INIT_REPORT unread
     failures = {} if unknown_inits else init_failures(con, filters)
     per_function = {row[1]: row[2:] for row in rows if not row[0]}
     total_row = next((row[2:] for row in rows if row[0]), _EMPTY_ROW)

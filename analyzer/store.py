@@ -18,7 +18,7 @@ MEMORY_LIMIT = "640MB"
 load under 1 GiB of RSS (measured 845 MB); bigger work spills to a temporary folder instead
 of growing."""
 
-DATA_VERSION = "9"
+DATA_VERSION = "10"
 """Version of what the loader writes into the tables. Bump it when parsing or merging changes
 the rows produced from the same file: a database written under another version is not reused
 (its files would be skipped as unchanged and keep their old rows)."""

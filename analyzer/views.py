@@ -97,6 +97,7 @@ def function_summary(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[R
         return aggregates.function_summary(con, filters)
     where, params = filters.where()
     inits = init_failures(con, filters)
+    unknown_inits = aggregates.inits_unknown(con)
     out: list[Row] = []
     for r in _rows(con, _SUMMARY_SQL.format(where=where), params):
         n = int(r["invocations"])
@@ -107,7 +108,7 @@ def function_summary(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[R
             "error_rate": r["errors"] / n if n else None,
             "timeouts": r["timeouts"],
             "oom": r["oom"],
-            "init_failures": inits.get(r["function"], 0),
+            "init_failures": None if unknown_inits else inits.get(r["function"], 0),
             "cold_starts": r["cold_starts"],
             "cold_ratio": r["cold_starts"] / n if n else None,
         }

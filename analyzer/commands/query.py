@@ -6,7 +6,7 @@ temporary table of the matching rows shadows it); the other tables are as loaded
 listing the functions there.
 
 The SQL only reads. Statements other than SELECT (WITH, DESCRIBE, SHOW, SUMMARIZE, VALUES, ...),
-EXPLAIN and PRAGMA are refused before they run, and the SQL runs with DuckDB's file
+PIVOT, EXPLAIN, PRAGMA and CALL are refused before they run, and the SQL runs with DuckDB's file
 access off and its settings locked: no INSERT/UPDATE/DELETE/CREATE/DROP, no COPY ... TO or
 EXPORT writing files, no ATTACH, no read_csv of other files, no SET or setting PRAGMA. A `--db`
 file is opened read-only for the SQL (after loading any PATHs into it), so it is byte-identical
@@ -34,11 +34,16 @@ from analyzer.commands._common import (
 )
 from analyzer.filters import Filters
 
-READING = frozenset({"SELECT", "EXPLAIN", "PRAGMA"})
-"""Statement types `query` runs (DESCRIBE, SHOW, SUMMARIZE and VALUES parse as SELECT)."""
+READING = frozenset({"SELECT", "EXPLAIN", "PRAGMA", "CALL", "MULTI"})
+"""Statement types `query` runs (DESCRIBE, SHOW, SUMMARIZE and VALUES parse as SELECT, a PIVOT
+as MULTI, `CALL pragma_table_info(...)` as CALL). This list only turns obvious writes away with
+a clear message: what keeps the data unchanged is DuckDB itself (a read-only `--db`, file
+access off, settings locked), which refuses any write a listed type could carry (EXPLAIN
+ANALYZE INSERT, COPY FROM DATABASE, PRAGMA enable_profiling...)."""
 
 REFUSED_HINT = (
-    "query only reads (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, PRAGMA table_info): "
+    "query only reads (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, PIVOT, EXPLAIN, "
+    "PRAGMA table_info): "
     "it never changes the database or writes files; to save results use "
     "--format csv|json > FILE"
 )
@@ -64,10 +69,16 @@ def refused(con: duckdb.DuckDBPyConnection, sql: str) -> str | None:
     """The type of the first statement of `sql` that `query` does not run, else None.
 
     Raises duckdb.Error when `sql` does not parse."""
-    for statement in con.extract_statements(sql):
-        kind = str(statement.type).rpartition(".")[2]
-        if kind not in READING:
-            return kind.replace("_", " ")
+    try:
+        for statement in con.extract_statements(sql):
+            kind = str(statement.type).rpartition(".")[2]
+            if kind == "CALL" and statement.query.lstrip()[:4].lower() != "call":
+                return "CHECKPOINT"  # CHECKPOINT / FORCE CHECKPOINT parse as CALL
+            if kind not in READING:
+                return kind.replace("_", " ")
+    except ValueError:  # a statement type the Python binding does not know (UPDATE EXTENSIONS)
+        words = sql.replace(";", " ").split()
+        return " ".join(words[:2]).upper() or "EMPTY"
     return None
 
 

@@ -195,8 +195,13 @@ def _load(
         else:
             con.execute(_sql.events_insert(_sql.stage_sql(fmt, bom=bom)), {"cfn": cli_function})
         con.execute(_sql.RAW_REJECTS)
-        if scalar(con, _sql.NEEDS_INHERIT, {"lo": lo, "hi": hi}):
-            con.execute(_sql.INHERIT, {"lo": lo, "hi": hi})
+        span = {"lo": lo, "hi": hi}
+        row = con.execute(_sql.NEEDS_INHERIT, span).fetchone()
+        needs, doc_fields = row if row is not None else (0, 0)
+        if doc_fields:
+            con.execute(_sql.demote_doc_fields(cont=fmt in ("export", "tail")), span)
+        if needs:
+            con.execute(_sql.inherit(by_env=fmt == "tail"), span)
         lines = {int(k): int(v) for k, v in con.execute("SELECT f_id, n FROM _base").fetchall()}
         con.execute("DROP TABLE _raw")
         con.execute("COMMIT")

@@ -88,7 +88,7 @@ def unwrap_lines(text: str, fmt: str) -> Unwrapped:
         if rej is not None:
             out.rejects.append(rej)
             continue
-        if not line.strip():
+        if not line.strip(" \t"):  # as the fast path: a vertical tab or NBSP line is a line
             out.blanks += 1
             continue
         if fmt == "export":

@@ -4,9 +4,13 @@ Powertools / runtime application JSON and EMF metric lines."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from analyzer.parse.message import _PLATFORM_KINDS, TRACE_ROOT_RE, Parsed, _level, uuid_or_none
+from analyzer.parse.runtime_text import DOTNET_EXCEPTION
+
+_DOTNET_EXCEPTION = re.compile(DOTNET_EXCEPTION)
 
 
 def _s(value: Any) -> str | None:
@@ -130,6 +134,11 @@ def _app(d: dict[str, Any]) -> Parsed:
         return Parsed("error", rid, "ERROR", ts, _error_ev(nested, None))
     if "errorType" in d and (_s(d.get("log_level")) == "ERROR" or runtime_doc):
         return Parsed("error", rid, "ERROR", ts, _error_ev(d, "error"))
+    if isinstance(nested, str) and "errorType" not in d:
+        exc = _DOTNET_EXCEPTION.match(nested)
+        if exc and (_s(d.get("level")) or "").upper() == "ERROR":
+            ev = {"status": "error", "error_type": exc.group(1), "error_message": exc.group(2)}
+            return Parsed("error", rid, "ERROR", ts, ev)
     return Parsed("app", rid, level, ts)
 
 

@@ -44,8 +44,11 @@ ENV_KINDS = frozenset({"init_start", "init_report", "restore_report"})
 UUID_RE = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 TS_RE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z"
 
-_START = re.compile(r"START RequestId: ([^\s\\]+)(?:\s+Version: (\S+))?", re.ASCII)
-_REQ = re.compile(r"(?:END|REPORT) RequestId: ([^\s\\]+)", re.ASCII)
+_NS = r"[^ \t\n\r\f]"
+"""A non-space character as the SQL paths read it (RE2 `[^ \\t\\n\\r\\f]`: a vertical tab is
+one, unlike Python's `\\S`)."""
+_START = re.compile(r"START RequestId: ([^ \t\n\r\f\\]+)(?:\s+Version: (\S+))?", re.ASCII)
+_REQ = re.compile(r"(?:END|REPORT) RequestId: ([^ \t\n\r\f\\]+)", re.ASCII)
 _DURATION = re.compile(r"RequestId: \S+\s+Duration: ([0-9.]+) ms", re.ASCII)
 _BILLED = re.compile(r"Billed Duration: ([0-9.]+) ms", re.ASCII)
 _MEMORY = re.compile(r"Memory Size: ([0-9]+) MB", re.ASCII)
@@ -58,15 +61,25 @@ _PHASE = re.compile(r"Phase: ([A-Za-z]+)", re.ASCII)
 _TRACE = re.compile(r"TraceId: (1-[0-9a-fA-F]+-[0-9a-fA-F]+)", re.ASCII)
 TRACE_ROOT_RE = re.compile(r"Root=(1-[0-9a-fA-F]+-[0-9a-fA-F]+)", re.ASCII)
 _RUNTIME = re.compile(r"Runtime Version: (\S+)", re.ASCII)
-_TIMEOUT = re.compile(r"(" + TS_RE + r") (\S+) Task timed out after ([0-9.]+) seconds", re.ASCII)
-_RIDERR = re.compile(r"RequestId: (\S+) Error: ([^\n\r]*)", re.ASCII)
+_TIMEOUT = re.compile(
+    r"(" + TS_RE + r") (" + _NS + r"+) Task timed out after ([0-9.]+) seconds", re.ASCII
+)
+_RIDERR = re.compile(r"RequestId: (" + _NS + r"+) Error: ([^\n\r]*)", re.ASCII)
 _TIMED = re.compile(r"Task timed out after ([0-9.]+) seconds", re.ASCII)
-_NODE = re.compile(r"(" + TS_RE + r")\t(\S+)\t([A-Z]+)\t([^\n\r]*)", re.ASCII)
-_PYAPP = re.compile(r"\[([A-Z]+)\][\t ]+(" + TS_RE + r")[\t ]+(\S+)", re.ASCII)
-_JAVA = re.compile(r"(" + TS_RE + r") (\S+) (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) ", re.ASCII)
-PYERR = r"\[ERROR\] ([A-Za-z_][A-Za-z0-9_.]*)(?:: ?([^\n\r]*)|[\n\r]|$)"
-"""Python's unhandled error: `[ERROR] Type: message`, or `[ERROR] Type` alone when the message
-is empty (`MemoryError`); the SQL paths use the same text."""
+_NODE = re.compile(r"(" + TS_RE + r")\t(" + _NS + r"+)\t([A-Z]+)\t([^\n\r]*)", re.ASCII)
+_PYAPP = re.compile(r"\[([A-Z]+)\][\t ]+(" + TS_RE + r")[\t ]+(" + _NS + r"+)", re.ASCII)
+_JAVA = re.compile(
+    r"(" + TS_RE + r") (" + _NS + r"+) (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) ", re.ASCII
+)
+_PYTYPE = r"[A-Za-z_][A-Za-z0-9_.]*"
+PYERR = (
+    rf"\[ERROR\] (?:({_PYTYPE}): ?([^\n\r]*)|({_PYTYPE}(?:Error|Exception|Exit|Interrupt))"
+    rf"(?:[\n\r]|$)|({_PYTYPE})[\n\r]+Traceback \(most recent call last\):)"
+)
+"""Python's unhandled error: `[ERROR] Type: message` (groups 1, 2), or, when the message is
+empty, `[ERROR] Type` alone (awslambdaric writes no colon then): taken only for an exception
+class name (`MemoryError`, group 3) or with its traceback in the same message (group 4), as
+`print("[ERROR] Unauthorized")` is an app line. The SQL paths use the same text."""
 _PYERR = re.compile(PYERR, re.ASCII)
 _UUID = re.compile(UUID_RE)
 _JSON_ERRTYPE = re.compile(r'"errorType":\s*"([^"]*)"')
@@ -178,7 +191,8 @@ def _error_line(msg: str) -> Parsed:
 def _unhandled(msg: str, rid: str | None) -> dict[str, Any]:
     m = _PYERR.search(msg)
     if m:
-        return {"status": "error", "error_type": m.group(1), "error_message": m.group(2) or None}
+        etype = m.group(1) or m.group(3) or m.group(4)
+        return {"status": "error", "error_type": etype, "error_message": m.group(2) or None}
     return {
         "status": "error",
         "error_type": _str(_JSON_ERRTYPE, msg),

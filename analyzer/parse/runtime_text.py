@@ -49,7 +49,30 @@ RUBY_HANDLER_ERRORS = ("Error raised from handler method", "Critical exception f
 
 ERROR_DOC_FIELDS = ('  "errorType": "', '  "errorMessage": "')
 """Top-level fields of an error document printed indented over several lines (Ruby's
-`JSON.pretty_unparse`, older .NET runtimes): in text files each is a line of its own."""
+`JSON.pretty_unparse`, older .NET runtimes): in text files each is a line of its own. Such a
+line is only a candidate: `runtime_doc_field` keeps it an error where a runtime writes it,
+as any app can print an indented JSON payload with these keys."""
+
+DOTNET_DOC_STACK = ('  "stackTrace": [', '    "at ')
+"""The lines after errorType and errorMessage in a legacy .NET runtime's error document: its
+stack trace, frames written as .NET writes them (`at Namespace.Type.Method(...)`)."""
+
+JVM_OOM = r'^Exception in thread "[^"\n\r]*" java\.lang\.OutOfMemoryError'
+"""The JVM's own report of an uncaught OutOfMemoryError on stderr (no error document)."""
+
+OOM_TYPE = r"(^|[.<:])[A-Za-z0-9_]*(OutOfMemory(Error|Exception)|MemoryError)>?$"
+"""An out-of-memory error type: Python MemoryError and its subclasses (numpy
+_ArrayMemoryError, pyarrow ArrowMemoryError), java.lang.OutOfMemoryError,
+System.OutOfMemoryException, Ruby NoMemoryError (also as `Function<NoMemoryError>`)."""
+
+OOM_CRASH = (
+    r"^(FATAL ERROR: [^\n\r]*JavaScript heap out of memory|fatal error: runtime: out of memory|"
+    + JVM_OOM.removeprefix("^")
+    + ")"
+)
+"""The untyped crash lines that say out of memory (Node's V8, Go's runtime, the JVM): the only
+error messages read for OOM (a message that merely mentions one, say a downstream system's
+`java.lang.OutOfMemoryError`, is not)."""
 
 LEVELS = {
     "trce": "TRACE",
@@ -74,24 +97,67 @@ _DOTNET_CONSOLE = re.compile(DOTNET_CONSOLE)
 _DOTNET_EXCEPTION = re.compile(DOTNET_EXCEPTION)
 _RUBY_UNCAUGHT = re.compile(RUBY_UNCAUGHT)
 _FIRST_LINE = re.compile(r"[^\n\r]*")
+_JVM_OOM = re.compile(JVM_OOM)
 
 Line = tuple[str, str | None, str | None, str | None, dict[str, Any]]
 """(kind, request id, level, time, evidence) of a recognised line."""
 
 
 def is_crash_line(msg: str) -> bool:
-    """A runtime's unhandled-error or fatal-crash line without a request id of its own."""
+    """A runtime's unhandled-error or fatal-crash line without a request id of its own (an
+    error document's field line is only a candidate, see `runtime_doc_field`)."""
     return (
         msg.startswith(CRASH_PREFIXES)
         or msg.startswith(ERROR_DOC_FIELDS)
         or msg in RUBY_HANDLER_ERRORS
         or _RUBY_UNCAUGHT.match(msg) is not None
+        or (msg.startswith('Exception in thread "') and _JVM_OOM.match(msg) is not None)
     )
+
+
+def doc_code(msg: str) -> str:
+    """One letter for a line that can be part of a runtime's indented error document (what
+    `doc_field_kept` looks at around a candidate): R a Ruby marker line, { the document's
+    opening line, T/M its errorType/errorMessage line, S/A a .NET stackTrace line / frame;
+    '.' any other line. Mirrored in SQL by `analyzer.parse.sql.DOC_CODE`."""
+    if msg == "{":
+        return "{"
+    if msg in RUBY_HANDLER_ERRORS:
+        return "R"
+    if msg.startswith(ERROR_DOC_FIELDS[0]):
+        return "T"
+    if msg.startswith(ERROR_DOC_FIELDS[1]):
+        return "M"
+    if msg.startswith(DOTNET_DOC_STACK[0]):
+        return "S"
+    if msg.startswith(DOTNET_DOC_STACK[1]):
+        return "A"
+    return "."
+
+
+DOC_KEPT = {
+    "M": ("{R", "T{", "SA"),
+    "T": ("M{R", "{", "MS"),
+}
+"""When a field line (T errorType, M errorMessage) is a runtime's error document: (codes of
+the lines before it, nearest first, for Ruby; before and after it for legacy .NET). Ruby
+writes `Error raised from handler method` / `Critical exception from handler`, `{`,
+errorMessage, errorType; legacy .NET `{`, errorType, errorMessage, `"stackTrace": [`, frames."""
+
+
+def doc_field_kept(code: str, before: str, after: str) -> bool:
+    """Is the candidate field line with `code` part of a runtime's error document, given the
+    codes of up to three lines before it (nearest first) and two after it? Any app can print
+    an indented JSON payload with these keys: elsewhere the line is an app line."""
+    ruby, dn_before, dn_after = DOC_KEPT[code]
+    return before.startswith(ruby) or (before.startswith(dn_before) and after.startswith(dn_after))
 
 
 def crash_evidence(msg: str) -> dict[str, Any] | None:
     """Type and message of a crash line whose shape says them (None: the generic rules)."""
-    if msg.startswith(CRASH_PREFIXES):
+    if msg.startswith(CRASH_PREFIXES) or (
+        msg.startswith('Exception in thread "') and _JVM_OOM.match(msg)
+    ):
         m = _FIRST_LINE.match(msg)
         return {"status": "error", "error_type": None, "error_message": m and m.group(0)}
     m = _RUBY_UNCAUGHT.match(msg)

@@ -74,7 +74,7 @@ END
 _JSON_PATHS = (
     "['$.type', '$.level', '$.log_level', '$.requestId', '$.function_request_id', "
     "'$.timestamp', '$.time', '$.record.requestId', '$.request_id', '$.ts', '$.outcome', "
-    "'$.function', '$.env_id', '$.record.functionName']"
+    "'$.function', '$.env_id', '$.record.functionName', '$.message']"
 )
 
 _GLUED = '{"lambdascope":'
@@ -88,9 +88,15 @@ _JAVA = f"^({TS}Z) ({_NS}+) (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) "
 _PYERR = "^" + PYERR
 _TIMEOUT = f"^({TS}Z) ({_NS}+) Task timed out after ([0-9.]+) seconds"
 
-_JERR = "(jf[5] AND 'ERROR' IN (jx[2], jx[3])) OR (jf[3] AND (jx[3] = 'ERROR' OR jf[4]))"
+_JERR = (
+    "(jf[5] AND 'ERROR' IN (jx[2], jx[3])) OR (jf[3] AND (jx[3] = 'ERROR' OR jf[4])) "
+    "OR (NOT jf[3] AND upper(jx[2]) = 'ERROR' "
+    f"AND regexp_matches(jx[15], '{_rt.DOTNET_EXCEPTION}'))"
+)
 """A JSON error document: Node's JSON-format `Invoke Error` (`message` is the error object,
-level ERROR) or Python's unhandled error (top-level errorType, log_level ERROR or no level)."""
+level ERROR), Python's unhandled error (top-level errorType, log_level ERROR or no level), or
+.NET's unhandled exception in JSON format (level `Error`, any case; `message` is
+`Exception.ToString()`, no errorType key: jsonmsg._app)."""
 
 _RID = "[^ \\t\\n\\r\\f\\\\]"
 """A request id character: no space and no backslash (double-escaped copies)."""
@@ -114,13 +120,18 @@ _DN_ERROR = f"dn.lvl = 'fail' AND regexp_matches({_DN_TEXT}, '{_rt.DOTNET_EXCEPT
 """A .NET unhandled exception: `Exception.ToString()` logged at level fail."""
 _RUBY_UNCAUGHT = _rt.RUBY_UNCAUGHT.replace("'", "''")
 _CRASH = (
-    f"regexp_matches(msg, '{_PYERR}') OR starts_with(msg, 'LAMBDA_WARNING: Unhandled exception')"
+    f"(starts_with(msg, '[ERROR] ') AND regexp_matches(msg, '{_PYERR}'))"
+    " OR starts_with(msg, 'LAMBDA_WARNING: Unhandled exception')"
     + "".join(f" OR starts_with(msg, '{p}')" for p in (*_rt.CRASH_PREFIXES, *_rt.ERROR_DOC_FIELDS))
     + " OR msg IN ("
     + ", ".join(f"'{t}'" for t in _rt.RUBY_HANDLER_ERRORS)
     + f") OR (contains(msg, ':in ') AND regexp_matches(msg, '{_RUBY_UNCAUGHT}'))"
+    + f" OR (starts_with(msg, 'Exception in thread \"') AND regexp_matches(msg, '{_rt.JVM_OOM}'))"
 )
-"""An unhandled-error or crash line without a request id (message.is_crash_line)."""
+"""An unhandled-error or crash line without a request id (message.is_crash_line); each regex
+behind a cheap test of the text it needs. Written twice in the statement (kind0, level0):
+DuckDB evaluates it once (measured: a CTE computing it once was ~25 ms slower per 300 k raw
+lines; the `contains(msg, ':in ')` guard is cheaper than any anchored regex or strpos test)."""
 
 
 def _uuid(x: str) -> str:
@@ -401,15 +412,77 @@ FROM ({source}) s WHERE reject IS NULL
 
 
 NEEDS_INHERIT = """
-SELECT count(*) FROM events
+SELECT count(*) FILTER (WHERE kind IN ('continuation', 'xray')
+                          OR (kind = 'error' AND request_id IS NULL)),
+  count(*) FILTER (WHERE kind = 'error' AND request_id IS NULL
+                     AND starts_with(message, '  "error'))
+FROM events
 WHERE file_id BETWEEN $lo AND $hi
   AND (kind IN ('continuation', 'xray') OR (kind = 'error' AND request_id IS NULL))
 """
+"""Rows for INHERIT, and candidate error-document field lines for DEMOTE_DOC_FIELDS."""
 
-_W = """WINDOW w AS (PARTITION BY file_id, env_id ORDER BY line_no
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"""
+DOC_CODE = (
+    "CASE WHEN message = '{' THEN '{' WHEN message IN ("
+    + ", ".join(f"'{t}'" for t in _rt.RUBY_HANDLER_ERRORS)
+    + ") THEN 'R'"
+    + "".join(
+        f" WHEN starts_with(message, '{prefix}') THEN '{code}'"
+        for prefix, code in zip((*_rt.ERROR_DOC_FIELDS, *_rt.DOTNET_DOC_STACK), "TMSA", strict=True)
+    )
+    + " ELSE '.' END"
+)
+"""runtime_text.doc_code in SQL."""
 
-INHERIT = f"""
+_DOC_KEPT = (
+    "CASE dc "
+    + " ".join(
+        f"WHEN '{code}' THEN starts_with(bef, '{ruby}') "
+        f"OR (starts_with(bef, '{dnb}') AND starts_with(aft, '{dna}'))"
+        for code, (ruby, dnb, dna) in _rt.DOC_KEPT.items()
+    )
+    + " END"
+)
+"""runtime_text.doc_field_kept in SQL."""
+
+_WD = "WINDOW w AS (PARTITION BY file_id ORDER BY line_no)"
+
+
+def demote_doc_fields(cont: bool) -> str:
+    """UPDATE: an indented error-document field line outside a runtime's error document is an
+    app line (a continuation line in an export or tail: one without its own time, as the
+    demotion runs before INHERIT fills it), level NULL (stage._demote_doc_fields)."""
+    kind = "CASE WHEN ts IS NULL THEN 'continuation' ELSE 'app' END" if cont else "'app'"
+    return f"""
+UPDATE events SET kind = {kind}, level = NULL
+FROM (
+  SELECT file_id, line_no FROM (
+    SELECT file_id, line_no, kind, request_id, dc,
+      concat(lag(dc, 1) OVER w, lag(dc, 2) OVER w, lag(dc, 3) OVER w) AS bef,
+      concat(lead(dc, 1) OVER w, lead(dc, 2) OVER w) AS aft
+    FROM (SELECT file_id, line_no, kind, request_id, {DOC_CODE} AS dc
+          FROM events WHERE file_id BETWEEN $lo AND $hi)
+    {_WD})
+  WHERE kind = 'error' AND request_id IS NULL AND dc IN ('T', 'M') AND NOT {_DOC_KEPT}
+) n
+WHERE events.file_id = n.file_id AND events.line_no = n.line_no
+"""
+
+
+_CLOSES = (
+    "kind IN ('end', 'report', 'timeout') "
+    "OR (kind = 'error' AND starts_with(message, 'RequestId: '))"
+)
+"""stage._closes: the rows that end the open invocation (projected to a flag before the window,
+so the window does not carry the message text: +30 % INHERIT time otherwise)."""
+
+
+def inherit(by_env: bool) -> str:
+    """The INHERIT UPDATE. The open invocation is kept per file, and per environment only when
+    lines carry their stream (`aws logs tail`, `by_env`): the Python path keys it by stream,
+    and an env_id taken from a lambdascope record must not split a file."""
+    part = "file_id, env_id" if by_env else "file_id"
+    return f"""
 UPDATE events SET ts = n.ts, request_id = n.request_id, level = n.level, env_id = n.env_id,
   function = n.function
 FROM (
@@ -417,9 +490,13 @@ FROM (
     SELECT * EXCLUDE (orid) REPLACE (CASE WHEN kind = 'error' AND request_id IS NULL
                                     THEN nullif(orid, '') ELSE request_id END AS request_id)
     FROM (SELECT file_id, line_no, kind, env_id, function, ts, level, request_id,
-            last_value(CASE WHEN kind IN ('end', 'report') THEN '' ELSE request_id END
+            last_value(CASE WHEN closes THEN '' ELSE request_id END
                        IGNORE NULLS) OVER w AS orid
-          FROM events WHERE file_id BETWEEN $lo AND $hi {_W})
+          FROM (SELECT file_id, line_no, kind, env_id, function, ts, level, request_id,
+                  {_CLOSES} AS closes
+                FROM events WHERE file_id BETWEEN $lo AND $hi)
+          WINDOW w AS (PARTITION BY {part} ORDER BY line_no
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
   ), b AS (
     SELECT *, last_value(CASE WHEN kind <> 'continuation'
         THEN {{'ts': ts, 'rid': request_id, 'level': level, 'env': env_id, 'fn': function}}
@@ -440,6 +517,9 @@ FROM (
 ) n
 WHERE events.file_id = n.file_id AND events.line_no = n.line_no
 """
+
+
+INHERIT = inherit(by_env=True)
 """Continuation and XRAY lines take their head line's request id (and time, level); an
 unhandled-error line without a request id takes the open invocation's (design §3)."""
 

@@ -23,8 +23,18 @@ _ST = "CASE WHEN e[2] = 'failure' THEN 'error' ELSE e[2] END"
 _ROOT = "nullif(regexp_extract(e[4], 'Root=(1-[0-9a-fA-F]+-[0-9a-fA-F]+)', 1), '')"
 _TRACE = "nullif(regexp_extract(message, 'TraceId: (1-[0-9a-fA-F]+-[0-9a-fA-F]+)', 1), '')"
 _PYERR_ANY = PYERR
-_CRASH_TEXT = " OR ".join(f"starts_with(message, '{p}')" for p in _rt.CRASH_PREFIXES)
-"""Node's and Go's fatal crash lines: no type, the line is the message."""
+_PY_ETYPE = (
+    "coalesce("
+    + ", ".join(f"nullif(regexp_extract(message, '{PYERR}', {g}), '')" for g in (1, 3, 4))
+    + ")"
+)
+"""Type of a Python `[ERROR]` line: the first non-empty of PYERR's groups 1, 3, 4."""
+_CRASH_TEXT = (
+    " OR ".join(f"starts_with(message, '{p}')" for p in _rt.CRASH_PREFIXES)
+    + " OR (starts_with(message, 'Exception in thread \"') "
+    + f"AND regexp_matches(message, '{_rt.JVM_OOM}'))"
+)
+"""Node's, Go's and the JVM's fatal crash lines: no type, the line is the message."""
 _RUBY_UNCAUGHT = _rt.RUBY_UNCAUGHT.replace("'", "''")
 _DN_ERR = _rt.DOTNET_LOG + _rt.DOTNET_EXCEPTION.removeprefix("^")
 """A .NET unhandled exception line: groups 4 and 5 are its type and message."""
@@ -48,7 +58,8 @@ _EV_PATHS = (
     "'$.record.phase', '$.version', '$.duration_ms', '$.memory_mb', '$.init_ms', '$.outcome', "
     "'$.error_type', '$.error_message', '$.timeout_ms', '$.remaining_ms', '$.trigger', "
     "'$.trace_id', '$.cold_start', '$.init_type', '$.errorType', '$.errorMessage', "
-    "'$.record.metrics.durationMs', '$.message.errorType', '$.message.errorMessage']"
+    "'$.record.metrics.durationMs', '$.message.errorType', '$.message.errorMessage', "
+    "'$.message']"
 )
 _NESTED = (
     "json_exists(message, '$.message.errorType') "
@@ -56,6 +67,10 @@ _NESTED = (
 )
 """An error row whose `message` is the error object (Node's JSON-format Invoke Error): a level
 key means the row was classified by its ERROR level, so the nested object is the error."""
+
+_DNJ = "NOT json_exists(message, '$.errorType') AND json_type(message, '$.message') = 'VARCHAR'"
+"""An error row that is .NET's JSON-format unhandled exception: `message` is the exception's
+text, type and message come from its first line (jsonmsg._app)."""
 
 _UNGLUE = (
     "CASE WHEN kind = 'lambdascope' AND NOT starts_with(message, '{') "
@@ -95,7 +110,9 @@ SELECT file_id, line_no, ts, function, env_id, request_id, kind,
   END AS status,
   CASE WHEN js THEN CASE WHEN kind IN ('report', 'runtime_done', 'init_report') THEN e[3]
                          WHEN kind = 'lambdascope' THEN e[20]
-                         WHEN kind = 'error' THEN CASE WHEN nested THEN e[31] ELSE e[28] END END
+                         WHEN kind = 'error' THEN CASE WHEN nested THEN e[31]
+                           WHEN dnj THEN regexp_extract(e[33], '{_rt.DOTNET_EXCEPTION}', 1)
+                           ELSE e[28] END END
        WHEN kind IN ('report', 'init_report') THEN {_V_ETYPE}
        WHEN kind = 'error' AND starts_with(message, 'RequestId: ') THEN
          CASE WHEN contains(message, 'Runtime exited') THEN 'Runtime.ExitError' END
@@ -103,10 +120,12 @@ SELECT file_id, line_no, ts, function, env_id, request_id, kind,
          WHEN regexp_matches(message, '{_RUBY_UNCAUGHT}')
            THEN regexp_extract(message, '{_RUBY_UNCAUGHT}', 2)
          WHEN {_DN_MATCH} THEN regexp_extract(message, '{_DN_ERR}', 4)
-         ELSE coalesce({rx(_PYERR_ANY)}, {_V_JETYPE}) END
+         ELSE coalesce({_PY_ETYPE}, {_V_JETYPE}) END
   END AS error_type,
   CASE WHEN js THEN CASE kind WHEN 'lambdascope' THEN e[21]
-                              WHEN 'error' THEN CASE WHEN nested THEN e[32] ELSE e[29] END END
+                              WHEN 'error' THEN CASE WHEN nested THEN e[32]
+                                WHEN dnj THEN regexp_extract(e[33], '{_rt.DOTNET_EXCEPTION}', 2)
+                                ELSE e[29] END END
        WHEN kind = 'error' AND starts_with(message, 'RequestId: ') THEN
          {_V_RIDERR}
        WHEN kind = 'error' THEN CASE WHEN {_CRASH_TEXT}
@@ -141,7 +160,9 @@ FROM (
     CASE WHEN js THEN CASE WHEN json_valid(message) THEN
       json_extract_string(message, {_EV_PATHS}) END END AS e,
     CASE WHEN kind = 'error' AND js THEN CASE WHEN json_valid(message) THEN {_NESTED} END END
-      AS nested
+      AS nested,
+    CASE WHEN kind = 'error' AND js THEN CASE WHEN json_valid(message) THEN {_DNJ} END END
+      AS dnj
   FROM (SELECT * REPLACE ({_UNGLUE} AS message), starts_with({_UNGLUE}, '{{') AS js
         FROM events WHERE file_id BETWEEN $lo AND $hi)
   WHERE ((kind IN ('report', 'runtime_done', 'timeout', 'error', 'lambdascope', 'xray')

@@ -14,6 +14,7 @@ from analyzer.parse.message import (
     Parsed,
     classify_message,
 )
+from analyzer.parse.runtime_text import ERROR_DOC_FIELDS, doc_code, doc_field_kept
 
 STAGE_COLUMNS = (
     ("line_no", "BIGINT"),
@@ -82,16 +83,41 @@ def _row(ev: RawEvent, p: Parsed) -> list[Any]:
     ]
 
 
+def _closes(kind: str, msg: str) -> bool:
+    """Does this row end its invocation for the open-invocation rule? END and REPORT, and the
+    platform's timeout and `RequestId: ... Error:` lines, which follow the REPORT (the
+    runtime is gone: the next crash lines belong to the next init)."""
+    return kind in ("end", "report", "timeout") or (
+        kind == "error" and msg.startswith("RequestId: ")
+    )
+
+
+def _demote_doc_fields(rows: list[list[Any]]) -> None:
+    """An indented `  "errorType": "...` line not inside a runtime's error document (any app
+    can print such JSON) is an app line (a continuation line in an export), not an error.
+    Mirror of `analyzer.parse.sql.demote_doc_fields`."""
+    n = len(rows)
+    for i, r in enumerate(rows):
+        if r[7] != "error" or r[5] is not None or not r[8].startswith(ERROR_DOC_FIELDS):
+            continue
+        before = "".join(doc_code(rows[j][8]) for j in range(i - 1, max(i - 4, -1), -1))
+        after = "".join(doc_code(rows[j][8]) for j in range(i + 1, min(i + 3, n)))
+        if not doc_field_kept(doc_code(r[8]), before, after):
+            r[7] = "continuation" if r[2] else "app"
+            r[6] = None
+
+
 def _inherit(rows: list[list[Any]]) -> None:
     """Mirror of `analyzer.parse.sql.INHERIT`, in place: the open invocation per stream, the
     head line (and its stream) for continuation and XRAY lines."""
+    _demote_doc_fields(rows)
     orid: dict[Any, str] = {}
     head: tuple[Any, Any, Any, Any] | None = None
     for r in rows:
         stream, kind, pre = r[4], r[7], r[5]
         if kind == "error" and pre is None:
             r[5] = orid.get(stream) or None
-        if kind in ("end", "report"):
+        if _closes(kind, r[8]):
             orid[stream] = ""
         elif pre is not None:
             orid[stream] = pre

@@ -104,6 +104,21 @@ LANGUAGE_OOM = {
         f"2024-06-01T11:00:02.000Z\t{RID}\tfail\tSystem.OutOfMemoryException: Exception of "
         "type 'System.OutOfMemoryException' was thrown.\n   at Orders.Function.Load()\n",
     ),
+    "numpy subclass": _invocation(
+        RID,
+        "[ERROR] _ArrayMemoryError: Unable to allocate 7.45 GiB\n"
+        "Traceback (most recent call last):\n",
+        "Status: error\tError Type: Runtime.Unknown",
+    ),
+    "jvm stderr": _invocation(
+        RID, 'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space\n', _EXIT
+    ),
+    "dotnet json": _invocation(
+        RID,
+        f'{{"timestamp":"2024-06-01T11:00:02.000Z","level":"Error","requestId":"{RID}",'
+        '"message":"System.OutOfMemoryException: Exception of type '
+        "'System.OutOfMemoryException' was thrown.\\n   at Orders.Function.Load()\"}\n",
+    ),
     "lambdascope record": _invocation(
         RID,
         f'{{"lambdascope":1,"request_id":"{RID}","outcome":"error","error_type":"MemoryError",'
@@ -120,13 +135,56 @@ def test_language_oom_text_is_out_of_memory(tmp_path: Path, shape: str, engine: 
     assert [(r[0], r[1], r[2]) for r in rows] == [(RID, "error", "Runtime.OutOfMemory")]
 
 
+NOT_OOM = {
+    "success printing an error payload": (
+        _invocation(
+            RID,
+            '{\n  "errorMessage": "Unable to allocate array",\n  "errorType": "MemoryError",\n'
+            '  "requestId": "x"\n}\n',
+        ),
+        (RID, "success", None, None),
+    ),
+    "python error quoting a downstream OOM": (
+        _invocation(
+            RID,
+            "[ERROR] RuntimeError: Glue job failed: java.lang.OutOfMemoryError: Java heap space\n"
+            "Traceback (most recent call last):\n",
+        ),
+        (
+            RID,
+            "error",
+            "RuntimeError",
+            "Glue job failed: java.lang.OutOfMemoryError: Java heap space",
+        ),
+    ),
+    "node error quoting a downstream OOM": (
+        _invocation(
+            RID,
+            f"2024-06-02T08:00:00.020Z\t{RID}\tERROR\tInvoke Error \t"
+            '{"errorType":"Error","errorMessage":"upstream: OutOfMemoryException, '
+            'JavaScript heap out of memory, MemoryError"}\n',
+        ),
+        (
+            RID,
+            "error",
+            "Error",
+            "upstream: OutOfMemoryException, JavaScript heap out of memory, MemoryError",
+        ),
+    ),
+    "a typed error whose message starts like a crash line": (
+        _invocation(RID, "[ERROR] ValueError: fatal error: runtime: out of memory (quoted)\n"),
+        (RID, "error", "ValueError", "fatal error: runtime: out of memory (quoted)"),
+    ),
+}
+
+
 @pytest.mark.parametrize("engine", ["auto", "python"])
-def test_oom_words_in_a_successful_invocation_change_nothing(tmp_path: Path, engine: str) -> None:
-    """An app line merely mentioning MemoryError in an invocation that succeeded stays success."""
-    text = _invocation(
-        RID, f"[WARNING]\t2024-06-02T09:00:05.000Z\t{RID}\tretrying after MemoryError\n"
-    )
-    assert _load(tmp_path, text, engine) == [(RID, "success", None, None)]
+@pytest.mark.parametrize("shape", sorted(NOT_OOM))
+def test_oom_words_in_error_text_are_not_oom(tmp_path: Path, shape: str, engine: str) -> None:
+    """Only an OOM error type, or an untyped runtime crash line, makes an invocation OOM: an
+    error message (or a printed payload) that merely names an out-of-memory error does not."""
+    text, row = NOT_OOM[shape]
+    assert _load(tmp_path, text, engine) == [row]
 
 
 @pytest.mark.parametrize("engine", ["auto", "python"])

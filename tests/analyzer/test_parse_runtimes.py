@@ -22,6 +22,8 @@ TABLES = {
     "evidence": "SELECT * EXCLUDE (file_id) FROM load_evidence ORDER BY line_no, kind",
     "invocations": "SELECT * FROM invocations ORDER BY request_id",
     "environments": "SELECT * FROM environments ORDER BY env_id",
+    "init_failures": "SELECT * FROM init_failures ORDER BY ALL",
+    "rejects": "SELECT * EXCLUDE (file_id) FROM rejects ORDER BY ALL",
 }
 
 
@@ -171,6 +173,16 @@ _PIECES = [
     "/var/task/a.rb:1:in `h': ",
     "boom (NoMemoryError)",
     "[ERROR] MemoryError",
+    "[ERROR] Unauthorized",
+    "Traceback (most recent call last):",
+    "Critical exception from handler",
+    "{",
+    '  "stackTrace": [',
+    '    "at X.Y()",',
+    'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space',
+    f"{RID} Task timed out after 3.00 seconds",
+    f"RequestId: {RID} Error: Runtime exited with error: signal: killed",
+    "\n",
     ":",
     " ",
     "é",
@@ -212,3 +224,220 @@ def test_ruby_error_document_in_an_s3_export(tmp_path: Path) -> None:
         assert con.sql(sql).fetchall() == [
             (rid, "error", "Function<KeyError>", "no stock for SKU-9")
         ], engine
+
+
+def _inv(mid: str, tail: str = "", rid: str = RID, used: int = 90) -> str:
+    return (
+        f"START RequestId: {rid} Version: $LATEST\n{mid}END RequestId: {rid}\n"
+        f"REPORT RequestId: {rid}\tDuration: 120.00 ms\tBilled Duration: 120 ms\t"
+        f"Memory Size: 1024 MB\tMax Memory Used: {used} MB\t{tail}\n"
+    )
+
+
+_TS = "2024-06-01T10:00:00.000Z"
+_CHILD_DOC = '{\n  "errorType": "Error",\n  "errorMessage": "JavaScript heap out of memory"\n}\n'
+_X = "00000711-0000-4000-8000-000000000711"
+_Y = "00000712-0000-4000-8000-000000000712"
+_DOTNET_JSON = (
+    '{{"timestamp":"2024-06-01T11:00:02.000Z","level":"{level}","requestId":"' + RID + '",'
+    '"message":"System.OutOfMemoryException: Exception of type '
+    "'System.OutOfMemoryException' was thrown.\\n   at Orders.Function.Load()\"}}\n"
+)
+REVIEW = {
+    # finding 1: an app's pretty-printed error payload is not the runtime's error document
+    "python print(json.dumps(payload, indent=2))": (
+        _inv(
+            '{\n  "errorMessage": "Unable to allocate array",\n  "errorType": "MemoryError",\n'
+            '  "requestId": "x"\n}\n'
+        ),
+        "text",
+        [(RID, "success", None, None)],
+    ),
+    "node console.log of a child payload": (
+        _inv(f"{_TS}\t{RID}\tINFO\tchild returned {_CHILD_DOC}"),
+        "text",
+        [(RID, "success", None, None)],
+    ),
+    "export: payload lines continue an INFO event": (
+        "\n".join(
+            f"{_TS} {line}" if i in (0, 1, 5, 6) else line
+            for i, line in enumerate(
+                _inv(f"{_TS}\t{RID}\tINFO\tchild returned {_CHILD_DOC}").splitlines()
+            )
+        )
+        + "\n",
+        "export",
+        [(RID, "success", None, None)],
+    ),
+    "ruby document after its marker is the error": (
+        _inv(
+            'Error raised from handler method\n{\n  "errorMessage": "boom",\n'
+            '  "errorType": "Function<RuntimeError>",\n  "stackTrace": []\n}\n'
+        ),
+        "text",
+        [(RID, "error", "Function<RuntimeError>", "boom")],
+    ),
+    # finding 2: OOM from the type, and from the message of untyped crash lines only
+    "python error quoting a downstream java OOM": (
+        _inv(
+            "[ERROR] RuntimeError: Glue job etl-7 failed: java.lang.OutOfMemoryError: Java heap "
+            "space\nTraceback (most recent call last):\n"
+        ),
+        "text",
+        [
+            (
+                RID,
+                "error",
+                "RuntimeError",
+                "Glue job etl-7 failed: java.lang.OutOfMemoryError: Java heap space",
+            )
+        ],
+    ),
+    "node invoke error quoting a .NET OOM": (
+        _inv(
+            f"{_TS}\t{RID}\tERROR\tInvoke Error \t"
+            '{"errorType":"Error","errorMessage":"search cluster returned 500: '
+            'OutOfMemoryException"}\n'
+        ),
+        "text",
+        [(RID, "error", "Error", "search cluster returned 500: OutOfMemoryException")],
+    ),
+    "numpy _ArrayMemoryError": (
+        _inv(
+            "[ERROR] _ArrayMemoryError: Unable to allocate 7.45 GiB\n"
+            "Traceback (most recent call last):\n",
+            "Status: error\tError Type: Runtime.Unknown",
+        ),
+        "text",
+        [(RID, "error", "Runtime.OutOfMemory", "Unable to allocate 7.45 GiB")],
+    ),
+    "pyarrow ArrowMemoryError": (
+        _inv("[ERROR] pyarrow.lib.ArrowMemoryError: malloc of size 64 failed\n"),
+        "text",
+        [(RID, "error", "Runtime.OutOfMemory", "malloc of size 64 failed")],
+    ),
+    "the JVM's uncaught OutOfMemoryError line": (
+        _inv(
+            'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space\n',
+            "Status: error\tError Type: Runtime.ExitError",
+            used=1024,
+        ),
+        "text",
+        [
+            (
+                RID,
+                "error",
+                "Runtime.OutOfMemory",
+                'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space',
+            )
+        ],
+    ),
+    "a bare MemoryError keeps its own name, not a killed-process text": (
+        _inv("[ERROR] MemoryError\nTraceback (most recent call last):\n"),
+        "text",
+        [(RID, "error", "Runtime.OutOfMemory", "MemoryError")],
+    ),
+    # finding 4: lines after a REPORT do not re-open the finished invocation
+    "init crash after a legacy timeout line": (
+        _inv("", rid=_X)
+        + f"{_TS} {_X} Task timed out after 3.00 seconds\n"
+        + "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': MemoryError\n"
+        + _inv("", rid=_Y),
+        "text",
+        [(_X, "timeout", None, None), (_Y, "success", None, None)],
+    ),
+    "init crash after a legacy Runtime exited line": (
+        _inv("", rid=_X, tail="Status: error\tError Type: Runtime.Unknown")
+        + f"RequestId: {_X} Error: Runtime exited with error: exit status 1\n"
+        + "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': MemoryError\n"
+        + _inv("", rid=_Y),
+        "text",
+        [
+            (_X, "error", "Runtime.Unknown", "Runtime exited with error: exit status 1"),
+            (_Y, "success", None, None),
+        ],
+    ),
+    # finding 5: .NET's unhandled exception in JSON log format
+    **{
+        f".NET JSON level {level}": (
+            _inv(_DOTNET_JSON.format(level=level)),
+            "text",
+            [
+                (
+                    RID,
+                    "error",
+                    "Runtime.OutOfMemory",
+                    "Exception of type 'System.OutOfMemoryException' was thrown.",
+                )
+            ],
+        )
+        for level in ("Error", "ERROR", "error")
+    },
+    ".NET JSON exception text at Information": (
+        _inv(_DOTNET_JSON.format(level="Information")),
+        "text",
+        [(RID, "success", None, None)],
+    ),
+    # finding 7: print("[ERROR] Unauthorized") is an app line
+    "print of an [ERROR] word": (
+        _inv("[ERROR] Failed\n[ERROR] Unauthorized\n"),
+        "text",
+        [(RID, "success", None, None)],
+    ),
+    # finding 8: a crash line after a record with an env_id joins the same invocation
+    "crash line after a lambdascope record with an env_id": (
+        f"START RequestId: {RID} Version: 1\nEND RequestId: {RID}\n"
+        f'{{"lambdascope":1,"request_id":"{_X}","env_id":"e1","outcome":"success",'
+        '"duration_ms":5}\n'
+        "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n"
+        f"REPORT RequestId: {_X}\tDuration: 5.00 ms\tBilled Duration: 5 ms\t"
+        "Memory Size: 128 MB\tMax Memory Used: 128 MB\tStatus: error\t"
+        "Error Type: Runtime.ExitError\n",
+        "plain",
+        [
+            (
+                _X,
+                "error",
+                "Runtime.OutOfMemory",
+                "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
+            ),
+            (RID, None, None, None),
+        ],
+    ),
+    # finding 9: a vertical tab in the id field
+    "vertical tab in a node id field": (
+        _inv(f"{_TS}\tr\x0bid\tINFO\tx\n{_TS}\t{RID}\tERROR\tfine\n"),
+        "text",
+        [(RID, "success", None, None)],
+    ),
+}
+"""Review cases (findings 1, 2, 4, 5, 7, 8, 9): (file text, path kind, invocations)."""
+
+
+@pytest.mark.parametrize("name", sorted(REVIEW))
+def test_review_cases_on_both_paths(tmp_path: Path, name: str) -> None:
+    """Both engines give the same tables and the invocations the runtimes mean."""
+    text, where, expected = REVIEW[name]
+    if where == "plain":
+        f = tmp_path / "logs" / "app.log"
+    elif where == "export":
+        f = tmp_path / "aws" / "lambda" / "fn" / "2024-06-01-[$LATEST]abc123" / "000000"
+    else:
+        f = tmp_path / "aws" / "lambda" / "fn" / "2024-06-01-[$LATEST]abc123.log"
+    f.parent.mkdir(parents=True)
+    f.write_text(text, encoding="utf-8")
+    fast, slow = _tables([str(f)], "auto"), _tables([str(f)], "python")
+    assert fast == slow
+    sql = "SELECT request_id, outcome, error_type, error_message FROM invocations ORDER BY 1"
+    con = open_db(None)
+    load_paths(con, [str(f)])
+    assert con.sql(sql).fetchall() == expected
+
+
+def test_paths_agree_on_lines_of_other_whitespace(tmp_path: Path) -> None:
+    """Only spaces and tabs make a blank line, on both paths (a vertical tab, NBSP or
+    separator-control line is kept as an app line by both)."""
+    f = tmp_path / "ws.log"
+    lines = [f"START RequestId: {RID} Version: 1", "\x0b", "\u00a0", "\x1c", " \t ", ""]
+    f.write_text("\n".join([*lines, f"END RequestId: {RID}"]) + "\n", encoding="utf-8")
+    assert _tables([str(f)], "auto") == _tables([str(f)], "python")

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from analyzer.cli import main
+from analyzer.commands import query
 from analyzer.store import open_db
 
 
@@ -104,6 +105,7 @@ WRITES = {
     "setting pragma": "pragma memory_limit = '1GB'",
     "install": "install json",
     "checkpoint": "checkpoint",
+    "force checkpoint": "force checkpoint",
     "second statement": "select 1; delete from invocations",
 }
 
@@ -125,18 +127,87 @@ def test_writing_sql_is_refused_and_db_unchanged(
     assert sorted(p.name for p in tmp_path.iterdir()) == files_before
 
 
+ENGINE_WRITES = {
+    "explain analyze insert": (
+        "explain analyze insert into invocations (request_id) values ('x')",
+        "read-only",
+    ),
+    "explain analyze create": (
+        "explain analyze create table t as select 1 as x",
+        "read-only",
+    ),
+    "copy from database (typed PRAGMA)": ("copy from database temp to q", "read-only"),
+    "explain analyze copy to a file": (
+        "explain analyze copy (select 1 as x) to '{tmp}/x.csv'",
+        "Permission Error",
+    ),
+    "pragma enable_profiling": ("pragma enable_profiling", "configuration has been locked"),
+}
+"""Statements the type list lets through (EXPLAIN, PRAGMA) that would write: only DuckDB's
+read-only --db, file access off and the settings lock stop them."""
+
+
+@pytest.mark.parametrize("name", sorted(ENGINE_WRITES))
+def test_writes_the_type_list_passes_are_stopped_by_duckdb(
+    db: Path, tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 1 with one line, the --db byte-identical and no file written, whatever the list
+    says: the test fails if read_only, enable_external_access or lock_configuration went."""
+    sql, reason = ENGINE_WRITES[name]
+    before = _digest(db)
+    files_before = sorted(p.name for p in tmp_path.iterdir())
+    argv = ["query", sql.format(tmp=tmp_path), "--db", str(db)]
+    if name.startswith("copy from database"):
+        argv += ["--function", "a"]  # a temp invocations table to copy from
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and err.startswith("lambdascope query: ")
+    assert reason in err
+    assert _digest(db) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == files_before
+
+
+def test_update_extensions_is_a_clean_refusal(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A statement type the DuckDB binding cannot name is refused in one line, not an
+    internal error."""
+    assert main(["query", "UPDATE EXTENSIONS", "--db", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "lambdascope query: UPDATE EXTENSIONS statements are not run: " + query.REFUSED_HINT + "\n"
+    )
+
+
 def test_reading_sql_still_runs_against_read_only_db(
     db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """DESCRIBE, PRAGMA table_info and EXPLAIN run: reading statements are not refused."""
+    """DESCRIBE, PRAGMA table_info, CALL, PIVOT and EXPLAIN run: reading is not refused."""
     for sql in (
         "describe invocations",
         "pragma table_info('invocations')",
+        "call pragma_table_info('invocations')",
+        "call duckdb_tables()",
         "explain select 1",
         "show tables",
     ):
         assert main(["query", sql, "--db", str(db), "--format", "json"]) == 0, sql
     assert "request_id" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "pivot (select function from invocations) on function using count(*)",
+        "select * from (pivot (select function from invocations) on function using count(*))",
+        "with p as (pivot (select function from invocations) on function using count(*)) "
+        "select * from p",
+    ],
+)
+def test_pivot_runs(db: Path, sql: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A PIVOT (DuckDB runs it as several statements) reads like any SELECT."""
+    before = _digest(db)
+    assert main(["query", sql, "--db", str(db), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"a": 2, "b": 1}]
+    assert _digest(db) == before
 
 
 def test_reading_other_files_is_refused(
@@ -199,6 +270,10 @@ def test_in_memory_query_refuses_writes_too(
     sql = f"copy invocations to '{tmp_path}/out.csv'"
     assert main(["query", sql, str(logs)]) == 1
     assert "COPY statements are not run" in capsys.readouterr().err
+    assert not (tmp_path / "out.csv").exists()
+    sql = f"explain analyze copy (select 1 as x) to '{tmp_path}/out.csv'"
+    assert main(["query", sql, str(logs)]) == 1  # passes the type list: file access is off
+    assert "Permission Error" in capsys.readouterr().err
     assert not (tmp_path / "out.csv").exists()
 
 

@@ -49,6 +49,11 @@ def test_report_json_counts_are_the_sums_of_the_returned_rows(moto: MotoServer):
         assert totals[key] == sum(int(r[col]) for r in served)
     assert totals["cold_starts"] == sum(int(r["invocations"]) for r in served if r["cold"] == "1")
     assert totals["duration_ms"]["max"] == max(float(r["duration_max"]) for r in served)
+    inputs = data.rows(data.lognormal(500))  # and equal to what was put in, not only served
+    assert (totals["invocations"], totals["errors"], totals["timeouts"]) == (500, 50, 50)
+    assert totals["cold_starts"] == sum("@initDuration" in r for r in inputs) == 20
+    assert totals["duration_ms"]["max"] == max(float(r["@duration"]) for r in inputs)
+    assert totals["max_memory_used_mb"] == 67 and totals["memory_size_mb"] == 128
     assert doc["totals"].keys() == queries.summary(open_db(None))["totals"].keys()
 
 
@@ -211,6 +216,20 @@ def test_snapstart_restores_are_cold_starts_as_in_per_invocation_mode(moto: Moto
         got[aggregate] = (totals["invocations"], totals["cold_starts"], totals["errors"],
                           cold["invocations"], cold["errors"])  # fmt: skip
     assert got[True] == got[False] == (10, 5, 2, 5, 2)  # req-3 and req-5 were restored
+
+
+def test_init_failures_are_unknown_after_a_per_invocation_load(moto: MotoServer):
+    """--per-invocation does not query INIT_REPORT lines either: null, not 0."""
+    from analyzer.views import function_summary
+
+    con = open_db(None)
+    with FakeInsights(data.rows([30.0] * 10)) as fake:
+        data.load(fake, con, aggregate=False)
+    summary = queries.summary(con)
+    assert summary["totals"]["invocations"] == 10
+    assert summary["totals"]["init_failures"] is None
+    assert {f["init_failures"] for f in summary["functions"]} == {None}
+    assert {r["init_failures"] for r in function_summary(con, Filters())} == {None}
 
 
 def test_init_failures_are_unknown_after_an_aggregated_load(moto: MotoServer):
