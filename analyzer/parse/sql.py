@@ -155,7 +155,8 @@ _STREAM_ONE = f"""
   FROM read_csv($paths, {_CSV})"""
 _STREAM_MANY = f"""
   SELECT NULL::BIGINT AS line_no, $fids[file_index::BIGINT + 1]::INTEGER AS f_id,
-         $gfns[file_index::BIGINT + 1]::VARCHAR AS f_gfn, $envs[file_index::BIGINT + 1]::VARCHAR AS f_env, line
+         $gfns[file_index::BIGINT + 1]::VARCHAR AS f_gfn,
+         $envs[file_index::BIGINT + 1]::VARCHAR AS f_env, line
   FROM read_csv($paths, {_CSV})"""
 """The files of a batch read by DuckDB's CSV reader straight into the stage: no `_raw` copy.
 Line numbers are given afterwards by `NUMBER_LINES` (the insert keeps the reader's order)."""
