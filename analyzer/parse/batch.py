@@ -85,7 +85,8 @@ def load_batch(
 
     DuckDB's CSV reader is tried first; a batch it refuses (a lone carriage return) is read
     in Python and handed over as texts when it is small."""
-    hows = ("csv", "texts") if _starts_with_bom(batch) else ("stream", "csv", "texts")
+    big = sum(text_bytes(src) for _, src, _ in batch) >= STREAM_MIN_BYTES
+    hows = ("stream", "csv", "texts") if big and not _starts_with_bom(batch) else ("csv", "texts")
     for how in hows:
         lines = _stream(con, batch, cli_function) if how == "stream" else None
         if how != "stream":
@@ -99,6 +100,11 @@ def load_batch(
     finish(con, lo, hi, False, loads, track)
     return loads
 
+
+STREAM_MIN_BYTES = 256 << 20
+"""Batches of at least this much text are streamed (`_stream`): the `_raw` copy of a big file
+costs more memory (and spilling) than the streamed pass's slower insert (10 M lines: 19.4 s
+and 760 MB streamed against 22.8 s and 852 MB; 1 M lines: 1.48 s against 1.36 s)."""
 
 _BOM = "\ufeff".encode()
 

@@ -11,6 +11,8 @@ from analyzer import load
 from analyzer.parse import batch
 from analyzer.store import open_db
 
+from .test_parse_differential import DATA, LINE_SHAPES, _tables
+
 _START = "2026-11-24T06:00:00.513Z START RequestId: 8ba8f837-18aa-4f3b-a1f6-5e8144e61d9a Version: 1"
 
 
@@ -26,7 +28,19 @@ def _no_raw_path(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object) -> None:
         raise AssertionError("the _raw path ran: the streamed pass was refused")
 
+    monkeypatch.setattr(batch, "STREAM_MIN_BYTES", 0)
     monkeypatch.setattr(batch, "_load", refuse)
+
+
+@pytest.mark.parametrize("shape", LINE_SHAPES)
+def test_streamed_and_raw_paths_store_the_same_rows(
+    shape: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every table is the same whether a fixture folder is streamed or copied to `_raw` first."""
+    paths = [str(DATA / shape)]
+    raw = _tables(paths, "auto")
+    _no_raw_path(monkeypatch)
+    assert _tables(paths, "auto") == raw
 
 
 def test_clean_files_load_in_one_streamed_pass(
@@ -56,8 +70,11 @@ def test_streamed_line_numbers_count_blank_and_rejected_lines(
     assert lines == [(7, 1), (1, 0)]
 
 
-def test_a_byte_order_mark_takes_the_raw_path(tmp_path: Path) -> None:
+def test_a_byte_order_mark_takes_the_raw_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A file starting with a byte order mark is left to the `_raw` path, which strips it."""
+    monkeypatch.setattr(batch, "STREAM_MIN_BYTES", 0)
     folder = tmp_path / "aws" / "lambda" / "fn"
     folder.mkdir(parents=True)
     (folder / "a.log").write_text("\ufeff" + _START + "\n")
