@@ -63,10 +63,12 @@ def present(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the database holds aggregates instead of invocations: an aggregated --insights
     load, its failed invocations aside (a load that would mix them with invocations loaded
     otherwise is refused, `mixing`; a database mixed before that answers from invocations)."""
-    try:
+    try:  # two queries: a file load (no aggregates) answers after the first, cheaper one
+        row = con.execute("SELECT EXISTS (SELECT 1 FROM aggregates)").fetchone()
+        if not (row and row[0]):
+            return False
         row = con.execute(
-            "SELECT EXISTS (SELECT 1 FROM aggregates) AND NOT EXISTS (SELECT 1 FROM invocations"
-            " WHERE source IS DISTINCT FROM 'insights')"
+            "SELECT NOT EXISTS (SELECT 1 FROM invocations WHERE source IS DISTINCT FROM 'insights')"
         ).fetchone()
     except duckdb.CatalogException:  # a database made without schema.sql's newest table
         return False
