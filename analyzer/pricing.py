@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -105,4 +106,19 @@ def right_size(
         suggested_mb=suggested,
         cost_now={a: cost(gb_seconds, invocations, a) for a in PRICES},
         cost_suggested={a: cost(gb_s_suggested, invocations, a) for a in PRICES},
+    )
+
+
+def right_size_row(row: tuple[Any, ...] | None) -> RightSizing | None:
+    """`right_size` from a query's (invocations, billed ms, memory MB, max used MB, GB-seconds)
+    row; None when the row counts no invocation."""
+    if not row or not row[0]:
+        return None
+    n, billed_ms, memory_mb, max_used, gb_s = row
+    return right_size(
+        invocations=int(n),
+        billed_ms=float(billed_ms),
+        gb_seconds=float(gb_s),
+        memory_mb=int(memory_mb),
+        max_used_mb=int(max_used) if max_used is not None else None,
     )

@@ -340,16 +340,7 @@ def right_sizing(con: duckdb.DuckDBPyConnection, filters: Filters) -> pricing.Ri
         f"FROM invocations WHERE billed_ms IS NOT NULL AND memory_mb IS NOT NULL AND {where}",
         params,
     ).fetchone()
-    if not row or not row[0]:
-        return None
-    n, billed_ms, memory_mb, max_used, gb_s = row
-    return pricing.right_size(
-        invocations=int(n),
-        billed_ms=float(billed_ms),
-        gb_seconds=float(gb_s),
-        memory_mb=int(memory_mb),
-        max_used_mb=int(max_used) if max_used is not None else None,
-    )
+    return pricing.right_size_row(row)
 
 
 def totals(con: duckdb.DuckDBPyConnection, filters: Filters) -> Row:

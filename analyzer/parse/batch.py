@@ -154,8 +154,7 @@ def _stream(
         lines = {int(k): int(v) for k, v in con.execute(_sql.LINE_COUNTS, r).fetchall()}
         for statement in _sql.SETTLE_STREAMED:
             con.execute(statement, r)
-        if scalar(con, _sql.NEEDS_INHERIT, r):
-            con.execute(_sql.INHERIT, r)
+        _settle(con, fmt, r)
         con.execute("COMMIT")
     except duckdb.Error as exc:
         if os.environ.get("LAMBDASCOPE_DEBUG"):
@@ -163,6 +162,18 @@ def _stream(
         con.execute("ROLLBACK")
         return None
     return lines
+
+
+def _settle(con: duckdb.DuckDBPyConnection, fmt: str, span: dict[str, int]) -> None:
+    """After a batch's events are stored (either path): error-document field lines outside a
+    runtime's document become app lines, then continuation, XRAY and unattributed error lines
+    take their invocation's request id (`INHERIT`)."""
+    row = con.execute(_sql.NEEDS_INHERIT, span).fetchone()
+    needs, doc_fields = row if row is not None else (0, 0)
+    if doc_fields:
+        con.execute(_sql.demote_doc_fields(cont=fmt in ("export", "tail")), span)
+    if needs:
+        con.execute(_sql.inherit(by_env=fmt == "tail"), span)
 
 
 def _load(
@@ -201,13 +212,7 @@ def _load(
         else:
             con.execute(_sql.events_insert(_sql.stage_sql(fmt, bom=bom)), {"cfn": cli_function})
         con.execute(_sql.RAW_REJECTS)
-        span = {"lo": lo, "hi": hi}
-        row = con.execute(_sql.NEEDS_INHERIT, span).fetchone()
-        needs, doc_fields = row if row is not None else (0, 0)
-        if doc_fields:
-            con.execute(_sql.demote_doc_fields(cont=fmt in ("export", "tail")), span)
-        if needs:
-            con.execute(_sql.inherit(by_env=fmt == "tail"), span)
+        _settle(con, fmt, {"lo": lo, "hi": hi})
         lines = {int(k): int(v) for k, v in con.execute("SELECT f_id, n FROM _base").fetchall()}
         con.execute("DROP TABLE _raw")
         con.execute("COMMIT")

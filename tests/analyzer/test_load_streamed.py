@@ -11,7 +11,8 @@ from analyzer import load
 from analyzer.parse import batch
 from analyzer.store import open_db
 
-from .test_parse_differential import DATA, LINE_SHAPES, _tables
+from .test_parse_differential import DATA, _tables
+from .test_parse_runtimes import REVIEW
 
 _START = "2026-11-24T06:00:00.513Z START RequestId: 8ba8f837-18aa-4f3b-a1f6-5e8144e61d9a Version: 1"
 
@@ -32,7 +33,7 @@ def _no_raw_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(batch, "_load", refuse)
 
 
-@pytest.mark.parametrize("shape", LINE_SHAPES)
+@pytest.mark.parametrize("shape", sorted(d.name for d in DATA.iterdir() if d.is_dir()))
 def test_streamed_and_raw_paths_store_the_same_rows(
     shape: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -68,6 +69,28 @@ def test_streamed_line_numbers_count_blank_and_rejected_lines(
     assert rejects == [(4, "binary data (NUL bytes)", "bad \\0 line")]
     lines = con.execute("SELECT lines, rejected FROM files ORDER BY path").fetchall()
     assert lines == [(7, 1), (1, 0)]
+
+
+_REVIEW_PATHS = {
+    "plain": "logs/app.log",
+    "export": "aws/lambda/fn/2024-06-01-[$LATEST]abc123/000000",
+    "text": "aws/lambda/fn/2024-06-01-[$LATEST]abc123.log",
+}
+
+
+@pytest.mark.parametrize("name", sorted(REVIEW))
+def test_streamed_and_raw_paths_agree_on_the_review_cases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """The parsing review's odd inputs (error documents, crash lines after records, ids) give
+    the same tables streamed as via `_raw`: both paths finish a batch the same way."""
+    text, where, _ = REVIEW[name]
+    f = tmp_path / _REVIEW_PATHS[where]
+    f.parent.mkdir(parents=True)
+    f.write_text(text, encoding="utf-8")
+    raw = _tables([str(f)], "auto")
+    _no_raw_path(monkeypatch)
+    assert _tables([str(f)], "auto") == raw
 
 
 def test_a_byte_order_mark_takes_the_raw_path(
