@@ -285,7 +285,9 @@ def _count(text: str | None) -> int:
 
 def pointed_at(reports: Rows, lines: Rows) -> Rows:
     """The REPORT rows of a by-stream lookup that a failure line without a request id points
-    at (the first REPORT of its stream at or after it); the rest are not kept in memory."""
+    at (the first REPORT of its stream at or after it); the rest are not kept in memory. An
+    error document's field line points at none: it only adds to a failure
+    (`_insights_errors.error_marks`)."""
     by_stream: dict[str, list[tuple[float, int]]] = {}
     for i, r in enumerate(reports):
         ts = parse_ts(r.get("@timestamp", ""))
@@ -297,7 +299,8 @@ def pointed_at(reports: Rows, lines: Rows) -> Rows:
     for line in lines:
         ts = parse_ts(line.get("@timestamp", ""))
         found = by_stream.get(line.get("@logStream", ""), [])
-        if ts is None or not found or request_id_in(line.get("@message", "")):
+        message = line.get("@message", "")
+        if ts is None or not found or not is_failure(message) or request_id_in(message):
             continue
         at = bisect.bisect_left(found, (ts.timestamp(), -1))
         if at < len(found):

@@ -13,13 +13,49 @@ import tempfile
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
+
+from analyzer.merge import OOM_MESSAGE, OOM_TYPES
+from analyzer.parse.runtime_text import OOM_CRASH, OOM_TYPE
 
 _STREAM = re.compile(r"^\d{4}/\d{2}/\d{2}/(?P<fn>[^\[]+)?\[(?P<ver>[^\]]+)\](?P<env>[0-9a-f]+)$")
 MB = 1_000_000.0
 """Logs Insights reports memory in bytes as MB x 1,000,000."""
+_OOM_TYPE = re.compile(OOM_TYPE)
+_OOM_CRASH = re.compile(OOM_CRASH)
+
+
+class Mark(NamedTuple):
+    """What the failure lines of one invocation say (`_insights_errors.error_marks`)."""
+
+    outcome: str
+    """'error' or 'timeout'."""
+    error_type: str | None
+    error_message: str | None
+    oom: bool = False
+    """A line says out of memory: an out-of-memory error type, or an untyped crash line that
+    says so (as merge.py's `_OOM_ROW`)."""
+    oom_type: str | None = None
+    """The error type of such a line, if it has one."""
+    killed: bool = False
+    """A line says the runtime was killed (`signal: killed`)."""
+
+
+def is_oom_type(etype: str | None) -> bool:
+    """An out-of-memory error type: Lambda's own (merge.OOM_TYPES) or a language's
+    (runtime_text.OOM_TYPE), as merge.py decides it."""
+    return bool(etype) and (etype in OOM_TYPES or _OOM_TYPE.search(etype or "") is not None)
+
+
+def line_says_oom(etype: str | None, message: str | None) -> bool:
+    """Whether one error line is an out-of-memory one: its type is, or it has no type and is
+    an untyped crash line saying so (a message that merely mentions an OOM word is not)."""
+    if etype:
+        return is_oom_type(etype)
+    return message is not None and _OOM_CRASH.match(message) is not None
+
 
 QUERY = (
     'filter @type = "REPORT"'
@@ -70,12 +106,14 @@ def function_of(log: str, stream: str) -> str:
 
 
 def to_invocation(
-    row: dict[str, str], marks: dict[str, tuple[str, str | None, str | None]] | None = None
+    row: dict[str, str], marks: dict[str, Mark] | None = None
 ) -> tuple[Any, ...] | None:
     """One `invocations` row (function .. source) from a query row; None without a time.
 
-    `marks` (request id -> outcome, error type) are the failures other lines showed; a
-    REPORT without `Status:` and without a mark is a success.
+    `marks` (request id -> Mark) are the failures other lines showed; a REPORT without
+    `Status:` and without a mark is a success. A failed invocation is out of memory by the
+    file loader's rule (merge.py `_OOM`): an OOM error type, a line that says OOM, or a
+    killed runtime at its memory size; its type is then Runtime.OutOfMemory.
     """
     end = parse_ts(row.get("@timestamp", ""))
     if end is None:
@@ -91,6 +129,23 @@ def to_invocation(
     if mark and mark[0] == "timeout":
         outcome = "timeout"
     etype = row.get("errorType") or (mark[1] if mark else None)
+    text = mark[2] if mark and outcome != "success" else None
+    memory_mb = round(memory / MB) if memory is not None else None
+    used_mb = round(used / MB) if used is not None else None
+    if outcome == "error" and (
+        is_oom_type(etype)
+        or (mark is not None and mark.oom)
+        or (
+            mark is not None
+            and mark.killed
+            and used_mb is not None
+            and memory_mb is not None
+            and used_mb >= memory_mb
+        )
+    ):
+        lang = etype if etype != "Runtime.OutOfMemory" and is_oom_type(etype) else None
+        text = text or (mark.oom_type if mark else None) or lang or OOM_MESSAGE
+        etype = "Runtime.OutOfMemory"
     start = end - timedelta(milliseconds=duration) if duration is not None else end
     return (
         function_of(row.get("@log", ""), stream),
@@ -104,12 +159,12 @@ def to_invocation(
         restore,
         duration,
         _float(row.get("@billedDuration")),
-        round(memory / MB) if memory is not None else None,
-        round(used / MB) if used is not None else None,
+        memory_mb,
+        used_mb,
         outcome,
         etype if outcome != "success" else None,
         "insights",
-        mark[2] if mark and outcome != "success" else None,
+        text,
     )
 
 
@@ -157,7 +212,7 @@ def insert_rows(
     con: duckdb.DuckDBPyConnection,
     groups: list[str],
     rows: Iterable[Any],
-    marks: dict[str, tuple[str, str | None, str | None]] | None = None,
+    marks: dict[str, Mark] | None = None,
     *,
     record_file: bool = True,
 ) -> int:

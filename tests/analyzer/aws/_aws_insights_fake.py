@@ -161,6 +161,17 @@ def _with_message(row: dict[str, Any]) -> dict[str, Any]:
             f"{row['@duration']} ms{restore}{status}"}  # fmt: skip
 
 
+_LIKE = re.compile(r"@message like /(\^.*?)/( \||$)")
+"""The failure-lines regex of a query (it starts with `^`, and holds no `/`)."""
+
+
+def _line_matches(query: str, row: dict[str, Any]) -> bool:
+    """Whether a log line passes the query's `@message like /…/` failure-lines regex, as the
+    service applies it (the regex is one Python reads alike)."""
+    found = _LIKE.search(query)
+    return found is None or re.search(found.group(1), row["@message"]) is not None
+
+
 def _matches(query: str, row: dict[str, Any]) -> bool:
     """Whether a REPORT row passes the query's extra filter (Status, request ids, streams)."""
     if "/Status: (error|timeout)/" in query:
@@ -175,8 +186,8 @@ def _matches(query: str, row: dict[str, Any]) -> bool:
 class FakeInsights:
     """Serves `rows` (each with '_ms') to StartQuery/GetQueryResults; context manager.
 
-    Rows with `'_kind': 'line'` are other log lines: only the failure-lines query (it starts
-    `filter @message like`) gets them; every other query gets the REPORT rows.
+    Rows with `'_kind': 'line'` are other log lines: only the failure-lines queries get them,
+    those their `@message like /…/` regex matches; every other query gets the REPORT rows.
     """
 
     def __init__(
@@ -240,7 +251,10 @@ class FakeInsights:
                 if lo <= r["_ms"] <= hi and r.get("_kind") != "json"
                 and (both or (r.get("_kind") == "line") == lines)
             ]  # fmt: skip
-            hits = [r for r in hits if lines or r.get("_kind") == "line" or _matches(query, r)]
+            hits = [
+                r for r in hits if (_line_matches(query, r) if r.get("_kind") == "line"
+                                    else lines or _matches(query, r))
+            ]  # fmt: skip
             if both:
                 hits = [r if r.get("_kind") == "line" else _with_message(r) for r in hits]
             binned = re.search(r"by bin\((\d+)([mhd])\)", query)

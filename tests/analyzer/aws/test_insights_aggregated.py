@@ -518,3 +518,216 @@ def test_a_json_format_group_is_said_not_silently_empty(
     assert "lambdascope fetch" in err and "/aws/lambda/orders" not in err
     quiet = [g for g, q in zip(fake.started, fake.queries, strict=True) if "as events" in q]
     assert len(quiet) == 1
+
+
+RID = "0f1e2d3c-4b5a-4968-8776-6554433221{:02d}"
+"""Request ids of the same-shape tests (index 10..99)."""
+
+
+def _inv(n: int, lines: list[str], tail: str = "", *, used: int = 67) -> dict[str, object]:
+    """Invocation n of a same-shape test: its lines between START and END, the end of its
+    REPORT (`Status: …\\tError Type: …`) and its max memory used (of 128 MB)."""
+    return {"n": n, "lines": lines, "tail": tail, "used": used}
+
+
+def _file_and_insights(
+    tmp_path: Path, invocations: list[dict[str, object]], after: dict[int, list[str]] | None = None
+) -> tuple[object, object]:
+    """The same log lines loaded from a text file (the runtime's plain lines, as the
+    oom_runtimes fixture) and aggregated through the fake Insights endpoint, where each line
+    is an event between START and REPORT (`after`: lines written after invocation n's
+    REPORT). Returns both connections."""
+    from analyzer.load import load_paths
+
+    text, rows = "", []
+    for inv in invocations:
+        n, lines, tail, used = inv["n"], inv["lines"], inv["tail"], inv["used"]
+        assert isinstance(n, int) and isinstance(lines, list) and isinstance(tail, str)
+        assert isinstance(used, int)
+        rid, at = RID.format(n), T0_MS + n * 10_000
+        status = "error" if "Status: error" in tail else None
+        text += f"START RequestId: {rid} Version: $LATEST\n"
+        text += "".join(f"{line}\n" for line in lines)
+        text += (
+            f"END RequestId: {rid}\nREPORT RequestId: {rid}\t"
+            f"Duration: 500.00 ms\tBilled Duration: 501 ms\tMemory Size: 128 MB\t"
+            f"Max Memory Used: {used} MB\t{tail}\n"
+        )
+        report = report_row(at + 500, rid, "orders", duration=500.0, init=None, status=status)
+        rows.append({**report, "_ms": at + 500, "@maxMemoryUsed": f"{used}E6"})
+        rows += [line_row(at + 100 + i, line) for i, line in enumerate(lines)]
+        for i, line in enumerate((after or {}).get(n, [])):
+            text += f"{line}\n"
+            rows.append(line_row(at + 600 + i, line))
+    log = tmp_path / "shapes.log"
+    log.write_text(text, encoding="utf-8")
+    from_file = open_db(None)
+    load_paths(from_file, [str(log)], function="orders")
+    con = open_db(None)
+    with FakeInsights(rows) as fake:
+        data.load(fake, con)
+    return from_file, con
+
+
+def _outcomes(con: object) -> tuple[object, ...]:
+    """Errors, timeouts and OOM counts, and each failed invocation's outcome, type and message."""
+    from analyzer.views import function_summary
+
+    assert isinstance(con, type(open_db(None)))
+    totals = queries.summary(con)["totals"]
+    oom = sum(r["oom"] or 0 for r in function_summary(con, Filters()))
+    failed = con.execute(
+        "SELECT request_id, outcome, error_type, error_message FROM invocations"
+        " WHERE outcome <> 'success' ORDER BY 1"
+    ).fetchall()
+    return totals["invocations"], totals["errors"], totals["timeouts"], oom, failed
+
+
+def _same(tmp_path: Path, invocations: list[dict[str, object]], **kw: object) -> tuple[object, ...]:
+    """Assert a file load and an aggregated --insights load of the lines agree; return it."""
+    from_file, con = _file_and_insights(tmp_path, invocations, **kw)  # type: ignore[arg-type]
+    want = _outcomes(from_file)
+    assert _outcomes(con) == want
+    return want
+
+
+def test_node_crash_lines_count_as_a_file_load_counts_them(moto: MotoServer, tmp_path: Path):
+    """V8's `FATAL ERROR: … JavaScript heap out of memory` (no request id: the next REPORT of
+    its stream) makes a Runtime.ExitError an OOM; a WARN line that only mentions the words is
+    a success; another `FATAL ERROR:` is an error, not an OOM."""
+    heap = "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory"
+    got = _same(tmp_path, [
+        _inv(10, [f"2025-08-15T12:45:40.020Z\t{RID.format(10)}\tWARN\tJavaScript heap out of "
+                  "memory risk: input is 900 MB"]),
+        _inv(11, ["", "<--- Last few GCs --->", heap, " 1: 0xb8ced0 node::Abort()"],
+             "Status: error\tError Type: Runtime.ExitError", used=128),
+        _inv(12, ["FATAL ERROR: v8::ToLocalChecked Empty MaybeLocal"]),
+    ])  # fmt: skip
+    assert got[1:4] == (2, 0, 1)
+    assert [r[2:] for r in got[4]] == [  # type: ignore[attr-defined]
+        ("Runtime.OutOfMemory", heap),
+        (None, "FATAL ERROR: v8::ToLocalChecked Empty MaybeLocal"),
+    ]
+
+
+def test_go_crash_and_killed_runtime_count_as_a_file_load_counts_them(
+    moto: MotoServer, tmp_path: Path
+):
+    """Go's `fatal error: runtime: out of memory` (no request id) is an OOM; `RequestId: …
+    Error: Runtime exited …` after the REPORT names its invocation; a killed runtime at its
+    memory size is an OOM, below it an ExitError."""
+    after = {
+        10: [f"RequestId: {RID.format(10)} Error: Runtime exited with error: exit status 2"],
+        11: [f"RequestId: {RID.format(11)} Error: Runtime exited with error: signal: killed"],
+        12: [f"RequestId: {RID.format(12)} Error: Runtime exited with error: signal: killed"],
+    }
+    got = _same(tmp_path, [
+        _inv(10, ["fatal error: runtime: out of memory", "", "runtime stack:"]),
+        _inv(11, [], used=128),
+        _inv(12, [], used=90),
+    ], after=after)  # fmt: skip
+    assert got[1:4] == (3, 0, 2)
+    assert [r[2] for r in got[4]] == [  # type: ignore[attr-defined]
+        "Runtime.OutOfMemory",
+        "Runtime.OutOfMemory",
+        "Runtime.ExitError",
+    ]
+
+
+def test_jvm_crash_line_counts_as_a_file_load_counts_it(moto: MotoServer, tmp_path: Path):
+    """The JVM's `Exception in thread "main" java.lang.OutOfMemoryError` is an OOM; an
+    exception that quotes a downstream system's OutOfMemoryError is not one."""
+    got = _same(tmp_path, [
+        _inv(10, ['Exception in thread "main" java.lang.OutOfMemoryError: Java heap space',
+                  "\tat java.base/java.util.Arrays.copyOf(Unknown Source)"]),
+        _inv(11, ["[ERROR] RuntimeError: Glue job etl-7 failed: java.lang.OutOfMemoryError: "
+                  "Java heap space", "Traceback (most recent call last):"]),
+    ])  # fmt: skip
+    assert got[1:4] == (2, 0, 1)
+    assert [r[2] for r in got[4]] == ["Runtime.OutOfMemory", "RuntimeError"]  # type: ignore[attr-defined]
+
+
+def test_python_memory_error_without_colon_counts_as_a_file_load_counts_it(
+    moto: MotoServer, tmp_path: Path
+):
+    """`[ERROR] MemoryError` alone (awslambdaric writes no colon for an empty message) and a
+    subclass with a message are OOMs; a WARNING quoting MemoryError is a success."""
+    got = _same(tmp_path, [
+        _inv(10, ["[ERROR] MemoryError", "Traceback (most recent call last):",
+                  '  File "/var/task/etl.py", line 40, in handler']),
+        _inv(11, ["[ERROR] _ArrayMemoryError: Unable to allocate 8.00 GiB for an array",
+                  "Traceback (most recent call last):"]),
+        _inv(12, [f"[WARNING]\t2025-08-15T12:46:00.100Z\t{RID.format(12)}\tretrying chunk 3 "
+                  "after MemoryError with a smaller batch"]),
+    ])  # fmt: skip
+    assert got[1:4] == (2, 0, 2)
+    assert [r[3] for r in got[4]] == [  # type: ignore[attr-defined]
+        "MemoryError",
+        "Unable to allocate 8.00 GiB for an array",
+    ]
+
+
+def test_ruby_error_lines_count_as_a_file_load_counts_them(moto: MotoServer, tmp_path: Path):
+    """Ruby's `Error raised from handler method` / `Critical exception from handler` line (no
+    request id) fails its invocation, and its indented error document gives the type and
+    message (Function<NoMemoryError>: an OOM), as the file loader reads them: per line, a
+    document field counts only in an invocation a marker line made fail, so an app printing
+    an indented payload with an errorType stays a success. The uncaught-exception line
+    `file:N:in 'm': text (Type)` is one line and is read as such."""
+    doc = ["{", '  "errorMessage": "failed to allocate memory",',
+           '  "errorType": "Function<NoMemoryError>",', '  "stackTrace": [',
+           "    \"/var/task/lambda_function.rb:30:in `handler'\"", "  ]", "}"]  # fmt: skip
+    got = _same(tmp_path, [
+        _inv(10, ["Critical exception from handler", *doc],
+             "Status: error\tError Type: Runtime.ExitError"),
+        _inv(11, ["Error raised from handler method", "{",
+                  '  "errorMessage": "payment gateway refused order 18",',
+                  '  "errorType": "Function<RuntimeError>",', "}"]),
+        _inv(12, ["/var/task/app.rb:5:in 'handler': failed to allocate memory (NoMemoryError)"]),
+        _inv(13, ["{", '  "errorType": "MemoryError",', '  "errorMessage": "quoted",', "}"]),
+    ])  # fmt: skip
+    assert got[1:4] == (3, 0, 2)
+    assert [r[2:] for r in got[4]] == [  # type: ignore[attr-defined]
+        ("Runtime.OutOfMemory", "failed to allocate memory"),
+        ("Function<RuntimeError>", "payment gateway refused order 18"),
+        ("Runtime.OutOfMemory", "failed to allocate memory"),
+    ]
+
+
+def test_dotnet_fail_lines_count_as_a_file_load_counts_them(moto: MotoServer, tmp_path: Path):
+    """A .NET `<ts>\\t<id>\\tfail\\tType: text` exception names its request id: written
+    after its REPORT, the line still goes to that invocation, not to the next REPORT of its
+    stream; System.OutOfMemoryException is an OOM, InvalidOperationException an error; a
+    `warn` line of an exception is a success."""
+    after = {11: [f"2025-08-15T12:45:50.600Z\t{RID.format(11)}\tfail\t"
+                  "System.InvalidOperationException: Order 42 has no lines"]}  # fmt: skip
+    got = _same(tmp_path, [
+        _inv(10, [f"2025-08-15T12:45:40.100Z\t{RID.format(10)}\tfail\tSystem.OutOfMemoryException"
+                  ": Exception of type 'System.OutOfMemoryException' was thrown."]),
+        _inv(11, []),
+        _inv(12, [f"2025-08-15T12:46:00.100Z\t{RID.format(12)}\twarn\t"
+                  "System.TimeoutException: retrying"]),
+    ], after=after)  # fmt: skip
+    assert got[1:4] == (2, 0, 1)
+    assert [r[2] for r in got[4]] == [  # type: ignore[attr-defined]
+        "Runtime.OutOfMemory",
+        "System.InvalidOperationException",
+    ]
+
+
+def test_a_legacy_dotnet_error_document_is_seen_only_through_the_report(
+    moto: MotoServer, tmp_path: Path
+):
+    """A legacy .NET runtime's indented error document has no marker line: the file loader
+    keeps its fields by the lines around them, which a per-line query cannot see. Its
+    invocation counts as failed aggregated only when the REPORT says `Status: error` (then
+    the counts agree; the type is the REPORT's), and is a success otherwise (documented)."""
+    doc = ["{", '  "errorType": "OutOfMemoryException",',
+           '  "errorMessage": "Insufficient memory to continue the execution of the program.",',
+           '  "stackTrace": [', '    "at Orders.Function.Handler(Stream input)"',
+           "  ]", "}"]  # fmt: skip
+    from_file, con = _file_and_insights(tmp_path, [
+        _inv(10, doc, "Status: error\tError Type: Runtime.ExitError"), _inv(11, doc),
+    ])  # fmt: skip
+    want, got = _outcomes(from_file), _outcomes(con)
+    assert want[1:4] == (2, 0, 2) and got[1:4] == (1, 0, 0)
