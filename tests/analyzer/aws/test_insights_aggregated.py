@@ -531,7 +531,10 @@ def _inv(n: int, lines: list[str], tail: str = "", *, used: int = 67) -> dict[st
 
 
 def _file_and_insights(
-    tmp_path: Path, invocations: list[dict[str, object]], after: dict[int, list[str]] | None = None
+    tmp_path: Path,
+    invocations: list[dict[str, object]],
+    after: dict[int, list[str]] | None = None,
+    aggregate: bool = True,
 ) -> tuple[object, object]:
     """The same log lines loaded from a text file (the runtime's plain lines, as the
     oom_runtimes fixture) and aggregated through the fake Insights endpoint, where each line
@@ -565,7 +568,7 @@ def _file_and_insights(
     load_paths(from_file, [str(log)], function="orders")
     con = open_db(None)
     with FakeInsights(rows) as fake:
-        data.load(fake, con)
+        data.load(fake, con, aggregate=aggregate)
     return from_file, con
 
 
@@ -584,10 +587,12 @@ def _outcomes(con: object) -> tuple[object, ...]:
 
 
 def _same(tmp_path: Path, invocations: list[dict[str, object]], **kw: object) -> tuple[object, ...]:
-    """Assert a file load and an aggregated --insights load of the lines agree; return it."""
-    from_file, con = _file_and_insights(tmp_path, invocations, **kw)  # type: ignore[arg-type]
-    want = _outcomes(from_file)
-    assert _outcomes(con) == want
+    """Assert a file load and an --insights load of the lines agree, aggregated and per
+    invocation (both read the failure lines with `_insights_errors`); return it."""
+    for aggregate in (True, False):
+        from_file, con = _file_and_insights(tmp_path, invocations, aggregate=aggregate, **kw)  # type: ignore[arg-type]
+        want = _outcomes(from_file)
+        assert _outcomes(con) == want, aggregate
     return want
 
 
