@@ -6,8 +6,9 @@ alone), Node's `ERROR\tInvoke Error`, `RequestId: … Error: …`, a legacy `Tas
 line written after the REPORT, lambdascope's own record with `"outcome":"error"`, a runtime's
 crash line (Node's `FATAL ERROR: …`, Go's `fatal error: …`, the JVM's `Exception in thread "…"
 java.lang.OutOfMemoryError`), Ruby's `Error raised from handler method` / `Critical exception
-from handler` and `file:N:in 'm': text (Type)` lines, or a .NET `<ts>\t<id>\tfail\tType: …`
-exception. ERRORS_QUERY finds those lines (the same ones the file loader treats as failures,
+from handler` and `file:N:in 'm': text (Type)` lines, a .NET `<ts>\t<id>\tfail\tType: …`
+exception, or a one-line JSON error document (Java's `{"errorMessage":…,"errorType":…}`).
+ERRORS_QUERY finds those lines (the same ones the file loader treats as failures,
 with the shared patterns of analyzer.parse.runtime_text) and `error_marks` ties each to its
 request id: from the line itself where its format puts one, or else to the next REPORT of the
 same log stream (one environment runs one invocation at a time).
@@ -31,9 +32,11 @@ import contextlib
 import json
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from analyzer.aws._insights_rows import Mark, line_says_oom, parse_ts
 from analyzer.parse import runtime_text as _rt
+from analyzer.parse.jsonmsg import classify_json
 from analyzer.parse.message import GLUED_RECORD, PYERR, TS_RE, UUID_RE
 
 _TS = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z"
@@ -45,6 +48,7 @@ _RUNTIME_LINES = "|".join(
         _rt.RUBY_UNCAUGHT.removesuffix("(?:[\\n\\r]|$)"),
         f"^{_TS}\\t\\S*\\tfail\\t" + _rt.DOTNET_EXCEPTION.removeprefix("^"),
         *(f"^{p}" for p in _rt.ERROR_DOC_FIELDS),
+        '^\\{.*"errorType":',
     ]
 )
 """The runtimes' crash and exception lines in Logs Insights regex syntax, from the file
@@ -98,7 +102,7 @@ def _record(message: str) -> bool:
     return GLUED_RECORD in message and _RECORD_OUTCOME.search(message) is not None
 
 
-def _runtime_error(message: str) -> tuple[str | None, dict[str, str | None]] | None:
+def _runtime_error(message: str) -> tuple[str | None, dict[str, Any]] | None:
     """(request id, evidence) of a runtime's crash or exception line that the file loader takes
     as an error (runtime_text: crash lines, Ruby's marker and uncaught lines, a .NET `fail`
     exception, which alone names its request id), else None. An error document's field line
@@ -111,6 +115,20 @@ def _runtime_error(message: str) -> tuple[str | None, dict[str, str | None]] | N
     if line is not None and line[0] == "error":
         return line[1], line[4]
     return None
+
+
+def _json_error(message: str) -> tuple[str | None, dict[str, Any]] | None:
+    """(request id, evidence) of a one-line JSON error document that fails its invocation as
+    the file loader reads it (jsonmsg: a runtime's `{"errorMessage": …, "errorType": …}`, such
+    as Java's unhandled exception, or one at log_level ERROR), else None. A lambdascope record
+    is read by `_record`; a Node error object logged as `message` does not vote on the
+    outcome there, and is not one here."""
+    if not message.startswith("{") or message.startswith(GLUED_RECORD):
+        return None
+    parsed = classify_json(message)
+    if parsed.kind != "error" or parsed.evidence.get("status") != "error":
+        return None
+    return parsed.request_id, parsed.evidence
 
 
 def doc_field(message: str) -> tuple[str | None, str | None] | None:
@@ -135,6 +153,7 @@ def is_failure(message: str) -> bool:
         or message.startswith("LAMBDA_WARNING: Unhandled exception")
         or _record(message)
         or _runtime_error(message) is not None
+        or _json_error(message) is not None
     )
 
 
@@ -168,7 +187,7 @@ def classify(message: str) -> Mark:
         text = m.group(1)
         return _mark("error", "Runtime.ExitError" if "Runtime exited" in text else None, text)
     if not _NODE_ERR.match(message) and not _record(message):
-        found = _runtime_error(message)
+        found = _runtime_error(message) or _json_error(message)
         if found is not None:
             return _mark("error", found[1].get("error_type"), found[1].get("error_message"))
     etype = next((m.group(1) for p in _TYPES if (m := p.search(message))), None)
@@ -204,7 +223,7 @@ def request_id_in(message: str) -> str | None:
     m = _NODE_ERR.match(message)
     if m and _UUID.fullmatch(m.group(1)):
         return m.group(1)
-    found = _runtime_error(message)
+    found = _runtime_error(message) or _json_error(message)
     return found[0] if found else None
 
 

@@ -640,16 +640,26 @@ def test_go_crash_and_killed_runtime_count_as_a_file_load_counts_them(
 
 
 def test_jvm_crash_line_counts_as_a_file_load_counts_it(moto: MotoServer, tmp_path: Path):
-    """The JVM's `Exception in thread "main" java.lang.OutOfMemoryError` is an OOM; an
-    exception that quotes a downstream system's OutOfMemoryError is not one."""
+    """The JVM's `Exception in thread "main" java.lang.OutOfMemoryError` and the Java
+    runtime's one-line error document of an OutOfMemoryError are OOMs; an exception that
+    quotes a downstream system's OutOfMemoryError is not one."""
     got = _same(tmp_path, [
         _inv(10, ['Exception in thread "main" java.lang.OutOfMemoryError: Java heap space',
                   "\tat java.base/java.util.Arrays.copyOf(Unknown Source)"]),
         _inv(11, ["[ERROR] RuntimeError: Glue job etl-7 failed: java.lang.OutOfMemoryError: "
                   "Java heap space", "Traceback (most recent call last):"]),
+        _inv(12, ['{"errorMessage":"Java heap space","errorType":"java.lang.OutOfMemoryError",'
+                  '"stackTrace":["com.example.ReportHandler.handleRequest(ReportHandler.java:48)"]}']),
     ])  # fmt: skip
-    assert got[1:4] == (2, 0, 1)
-    assert [r[2] for r in got[4]] == ["Runtime.OutOfMemory", "RuntimeError"]  # type: ignore[attr-defined]
+    assert got[1:4] == (3, 0, 2)
+    assert [r[2:] for r in got[4]] == [  # type: ignore[attr-defined]
+        (
+            "Runtime.OutOfMemory",
+            'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space',
+        ),
+        ("RuntimeError", "Glue job etl-7 failed: java.lang.OutOfMemoryError: Java heap space"),
+        ("Runtime.OutOfMemory", "Java heap space"),
+    ]
 
 
 def test_python_memory_error_without_colon_counts_as_a_file_load_counts_it(
