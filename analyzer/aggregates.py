@@ -59,19 +59,27 @@ Hist = list[tuple[int, int, float, float]]
 Row = dict[str, Any]
 
 
+def _ask(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...] | None:
+    """The row of a question about what the database holds; None in a database made without
+    schema.sql's newest table (every answer then reads as 'no')."""
+    try:
+        return con.execute(sql).fetchone()
+    except duckdb.CatalogException:
+        return None
+
+
 def present(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the database holds aggregates instead of invocations: an aggregated --insights
     load, its failed invocations aside (a load that would mix them with invocations loaded
     otherwise is refused, `mixing`; a database mixed before that answers from invocations)."""
-    try:  # two queries: a file load (no aggregates) answers after the first, cheaper one
-        row = con.execute("SELECT EXISTS (SELECT 1 FROM aggregates)").fetchone()
-        if not (row and row[0]):
-            return False
-        row = con.execute(
-            "SELECT NOT EXISTS (SELECT 1 FROM invocations WHERE source IS DISTINCT FROM 'insights')"
-        ).fetchone()
-    except duckdb.CatalogException:  # a database made without schema.sql's newest table
+    # two queries: a file load (no aggregates) answers after the first, cheaper one
+    row = _ask(con, "SELECT EXISTS (SELECT 1 FROM aggregates)")
+    if not (row and row[0]):
         return False
+    row = _ask(
+        con,
+        "SELECT NOT EXISTS (SELECT 1 FROM invocations WHERE source IS DISTINCT FROM 'insights')",
+    )
     return bool(row and row[0])
 
 
@@ -93,14 +101,12 @@ def mixing(con: duckdb.DuckDBPyConnection, adding: str) -> str | None:
     Aggregates and single invocations do not add up (the aggregated load keeps only its
     failed invocations one by one), so one database holds one kind: an aggregated load may
     replace an earlier aggregated load, nothing else may join it."""
-    try:
-        row = con.execute(
-            "SELECT EXISTS (SELECT 1 FROM aggregates), EXISTS (SELECT 1 FROM invocations WHERE"
-            " source IS DISTINCT FROM 'insights') OR EXISTS (SELECT 1 FROM files WHERE format"
-            " = 'insights')"
-        ).fetchone()
-    except duckdb.CatalogException:  # a database made without schema.sql's newest table
-        return None
+    row = _ask(
+        con,
+        "SELECT EXISTS (SELECT 1 FROM aggregates), EXISTS (SELECT 1 FROM invocations WHERE"
+        " source IS DISTINCT FROM 'insights') OR EXISTS (SELECT 1 FROM files WHERE format"
+        " = 'insights')",
+    )
     has_aggregates, has_single = bool(row and row[0]), bool(row and row[1])
     if adding == "aggregates":
         return MIXED_INTO_INVOCATIONS if has_single else None
@@ -113,14 +119,12 @@ def mixing(con: duckdb.DuckDBPyConnection, adding: str) -> str | None:
 def inits_unknown(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether init failures are unknown: everything loaded came from Logs Insights (an
     aggregated or --per-invocation load), which does not query INIT_REPORT lines."""
-    try:
-        row = con.execute(
-            "SELECT (EXISTS (SELECT 1 FROM aggregates) OR EXISTS (SELECT 1 FROM invocations"
-            " WHERE source = 'insights')) AND NOT EXISTS (SELECT 1 FROM invocations WHERE"
-            " source IS DISTINCT FROM 'insights')"
-        ).fetchone()
-    except duckdb.CatalogException:  # a database made without schema.sql's newest table
-        return False
+    row = _ask(
+        con,
+        "SELECT (EXISTS (SELECT 1 FROM aggregates) OR EXISTS (SELECT 1 FROM invocations"
+        " WHERE source = 'insights')) AND NOT EXISTS (SELECT 1 FROM invocations WHERE"
+        " source IS DISTINCT FROM 'insights')",
+    )
     return bool(row and row[0])
 
 

@@ -109,6 +109,11 @@ and 760 MB streamed against 22.8 s and 852 MB; 1 M lines: 1.48 s against 1.36 s)
 _BOM = "\ufeff".encode()
 
 
+def _hints(batch: list[tuple[int, _sources.Source, str]]) -> list[tuple[str | None, str | None]]:
+    """(function, env_id) each file's path tells (none for stdin's temporary copy)."""
+    return [path_hints(src.path if not src.temp else "") for _, src, _ in batch]
+
+
 def _starts_with_bom(batch: list[tuple[int, _sources.Source, str]]) -> bool:
     """Does a file of the batch start with a byte order mark (or cannot be read to tell)?
     Only the `_raw` path strips it from exactly the first line."""
@@ -130,7 +135,7 @@ def _stream(
     rows' order numbers them (`NUMBER_LINES`); then rejects move and blank lines go."""
     fmt = batch[0][2]
     lo, hi = batch[0][0], batch[-1][0]
-    hints = [path_hints(src.path if not src.temp else "") for _, src, _ in batch]
+    hints = _hints(batch)
     q: dict[str, object] = {
         "paths": [src.path for _, src, _ in batch],
         "compression": "gzip" if batch[0][1].gzip else "none",
@@ -157,11 +162,17 @@ def _stream(
         _settle(con, fmt, r)
         con.execute("COMMIT")
     except duckdb.Error as exc:
-        if os.environ.get("LAMBDASCOPE_DEBUG"):
-            print(f"fast path (stream) refused {len(batch)} file(s): {exc}", file=sys.stderr)
-        con.execute("ROLLBACK")
+        _refused(con, "stream", len(batch), exc)
         return None
     return lines
+
+
+def _refused(con: duckdb.DuckDBPyConnection, how: str, files: int, exc: duckdb.Error) -> None:
+    """DuckDB refused a batch: undo what it stored (the caller tries another way), and say why
+    under LAMBDASCOPE_DEBUG."""
+    if os.environ.get("LAMBDASCOPE_DEBUG"):
+        print(f"fast path ({how}) refused {files} file(s): {exc}", file=sys.stderr)
+    con.execute("ROLLBACK")
 
 
 def _settle(con: duckdb.DuckDBPyConnection, fmt: str, span: dict[str, int]) -> None:
@@ -185,10 +196,8 @@ def _load(
     """Stage and store the batch's events; the lines per file id, or None if refused."""
     fmt = batch[0][2]
     lo, hi = batch[0][0], batch[-1][0]
-    rows = []
-    for i, (fid, src, _) in enumerate(batch):
-        fn, env = path_hints(src.path if not src.temp else "")
-        rows.append((i, fid, fn, env))
+    hints = _hints(batch)
+    rows = [(i, fid, *hints[i]) for i, (fid, _, _) in enumerate(batch)]
     try:
         con.execute("BEGIN TRANSACTION")
         con.execute(
@@ -217,8 +226,6 @@ def _load(
         con.execute("DROP TABLE _raw")
         con.execute("COMMIT")
     except duckdb.Error as exc:
-        if os.environ.get("LAMBDASCOPE_DEBUG"):
-            print(f"fast path ({how}) refused {len(batch)} file(s): {exc}", file=sys.stderr)
-        con.execute("ROLLBACK")
+        _refused(con, how, len(batch), exc)
         return None
     return lines
